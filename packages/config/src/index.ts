@@ -1,0 +1,1 @@
+export { loadConfig, redactConfig, ConfigError, type LoadConfigOptions } from './load-config.js';

@@ -1,0 +1,11 @@
+export {
+  Health,
+  isReady,
+  type DependencyCheck,
+  type CheckResult,
+  type ReadinessReport,
+  type HealthOptions,
+} from './health.js';
+export { expressHealthRoutes } from './express.js';
+export { fastifyHealthRoutes } from './fastify.js';
+export { gracefulShutdown, type ShutdownOptions, type Shutdown } from './shutdown.js';

@@ -1,0 +1,115 @@
+import type { Server, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import closeWithGrace from 'close-with-grace';
+import type { Health } from './health.js';
+
+interface ShutdownLogger {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ShutdownOptions {
+  health: Health;
+  logger: ShutdownLogger;
+  /** The HTTP server to drain; omit for a process without one. */
+  server?: Server;
+  /** How long to keep serving after readiness fails, so endpoints stop routing here (SIGTERM only). */
+  drainDelayMs: number;
+  /** Hard limit for the whole shutdown; past it the process exits 1. */
+  timeoutMs: number;
+}
+
+export interface Shutdown {
+  /** Registers a resource to close after the server; closers run in reverse order of registration. */
+  onClose(name: string, close: () => unknown): void;
+  /** Shuts down as if a SIGTERM arrived (for tests and fatal conditions). */
+  shutdown(): void;
+}
+
+/**
+ * On SIGTERM or SIGINT: fail readiness, keep serving for the drain delay while telling every
+ * client to close its keep-alive connection, stop accepting, let in-flight requests finish,
+ * close registered resources in reverse order, exit 0. If that takes longer than `timeoutMs`,
+ * exit 1. An uncaught error runs the same steps and exits 1.
+ */
+export function gracefulShutdown({
+  health,
+  logger,
+  server,
+  drainDelayMs,
+  timeoutMs,
+}: ShutdownOptions): Shutdown {
+  const closers: { name: string; close: () => unknown }[] = [];
+  const drain = server ? drainable(server) : undefined;
+
+  const { close } = closeWithGrace(
+    {
+      delay: timeoutMs,
+      logger: false,
+      onTimeout: () => logger.error({ timeoutMs }, 'shutdown timed out; exiting 1'),
+      onSecondSignal: (signal) =>
+        logger.error({ signal }, 'second signal during shutdown; exiting 1'),
+    },
+    async ({ signal, err }) => {
+      if (err) logger.error({ err }, 'fatal error; shutting down');
+      logger.info({ signal, drainDelayMs }, 'shutting down: readiness now fails');
+      health.markDraining();
+      drain?.startDraining();
+      // An interactive Ctrl-C has no load balancer to wait for.
+      if (signal !== 'SIGINT') await sleep(drainDelayMs);
+      if (drain) {
+        await drain.close();
+        logger.info({}, 'http server closed: in-flight requests finished');
+      }
+      for (const { name, close } of closers.toReversed()) {
+        try {
+          await close();
+          logger.info({ resource: name }, 'closed');
+        } catch (error) {
+          logger.error({ err: error, resource: name }, 'failed to close');
+        }
+      }
+      logger.info({}, 'shutdown complete');
+    },
+  );
+
+  return {
+    onClose: (name, closeFn) => {
+      closers.push({ name, close: closeFn });
+    },
+    shutdown: () => {
+      close();
+    },
+  };
+}
+
+/**
+ * Tracks in-flight responses so that, once draining starts, every response carries
+ * `Connection: close` (clients stop reusing the connection instead of having it reset) and
+ * connections left idle after closing are closed at once rather than at their keep-alive timeout.
+ */
+function drainable(server: Server) {
+  let draining = false;
+  let closing = false;
+  const inFlight = new Set<ServerResponse>();
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (draining) res.setHeader('connection', 'close');
+    inFlight.add(res);
+    res.once('close', () => {
+      inFlight.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+  });
+  return {
+    startDraining() {
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    },
+    close() {
+      closing = true;
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+      });
+    },
+  };
+}

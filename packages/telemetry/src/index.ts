@@ -1,0 +1,5 @@
+export { createLogger, type Logger, type LoggerOptions } from './logger.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export { requestIdFrom, REQUEST_ID_HEADER } from './request-id.js';
+export { expressTelemetry, expressMetricsHandler } from './express.js';
+export { fastifyTelemetry, fastifyLoggerOptions } from './fastify.js';

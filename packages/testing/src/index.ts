@@ -1,0 +1,3 @@
+export { postgresUrl, redisUrl, amqpUrl } from './services.js';
+export { createTestDatabase, type TestDatabase } from './database.js';
+export { uniqueName } from './names.js';
