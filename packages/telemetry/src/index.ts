@@ -1,5 +1,10 @@
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
+export {
+  createConsumerMetrics,
+  type ConsumerMetrics,
+  type ConsumerUtilisation,
+} from './consumer-utilisation.js';
 export { requestIdFrom, REQUEST_ID_HEADER } from './request-id.js';
 export { expressTelemetry, expressMetricsHandler } from './express.js';
 export { fastifyTelemetry, fastifyLoggerOptions } from './fastify.js';
