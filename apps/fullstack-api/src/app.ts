@@ -1,0 +1,134 @@
+import { fileURLToPath } from 'node:url';
+import { expressHealthRoutes, type Health } from '@taller/health';
+import {
+  expressMetricsHandler,
+  expressTelemetry,
+  type Logger,
+  type Metrics,
+} from '@taller/telemetry';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Config } from './config.js';
+import { registerPoolMetrics } from './db/poolMetrics.js';
+import { errorHandler, notFound } from './http/errorHandler.js';
+import { rateLimit } from './http/rateLimit.js';
+import { RedisAvailability } from './redis/redisAvailability.js';
+import { TaskCache } from './tasks/taskCache.js';
+import { createTaskMetrics } from './tasks/taskMetrics.js';
+import { TaskRepository } from './tasks/TaskRepository.js';
+import { taskRoutes } from './tasks/taskRoutes.js';
+
+// The same folder from src/ (tsx) and dist/ (the image).
+const PUBLIC_DIR = fileURLToPath(new URL('../public', import.meta.url));
+
+export type AppSettings = Pick<
+  Config,
+  | 'REDIS_PREFIX'
+  | 'REDIS_COOLDOWN_MS'
+  | 'CACHE_TTL_SECONDS'
+  | 'RATE_LIMIT_POINTS'
+  | 'RATE_LIMIT_WINDOW_SECONDS'
+  | 'TRUST_PROXY'
+  | 'CORS_ORIGINS'
+  | 'JSON_BODY_LIMIT_BYTES'
+>;
+
+export interface AppDependencies {
+  config: AppSettings;
+  pool: pg.Pool;
+  redis: Redis;
+  logger: Logger;
+  metrics: Metrics;
+  health: Health;
+}
+
+/** The task board: JSON API under /api, the web page, probes and metrics. */
+export function buildApp({
+  config,
+  pool,
+  redis,
+  logger,
+  metrics,
+  health,
+}: AppDependencies): Express {
+  const registry = metrics.registry;
+  registerPoolMetrics(registry, pool);
+  const availability = new RedisAvailability({
+    client: redis,
+    cooldownMs: config.REDIS_COOLDOWN_MS,
+    logger,
+    registry,
+  });
+  const cache = new TaskCache({
+    redis: availability,
+    keyPrefix: config.REDIS_PREFIX,
+    ttlSeconds: config.CACHE_TTL_SECONDS,
+    registry,
+  });
+
+  const app = express();
+  app.set('trust proxy', config.TRUST_PROXY);
+  // Task responses carry their version as ETag; hashing every body for one would be wasted work.
+  app.set('etag', false);
+
+  app.use(expressTelemetry(logger, metrics));
+  app.use(
+    helmet({
+      // The page loads only its own files and talks only to its own API.
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+    }),
+  );
+  app.use(expressHealthRoutes(health));
+  app.get('/metrics', expressMetricsHandler(metrics));
+
+  const api = express.Router();
+  // CORS stays off (same-origin only) unless origins are listed.
+  if (config.CORS_ORIGINS.length > 0) {
+    api.use(
+      cors({
+        origin: config.CORS_ORIGINS,
+        exposedHeaders: ['etag', 'location', 'retry-after', 'x-request-id'],
+        maxAge: 600,
+      }),
+    );
+  }
+  api.use(
+    rateLimit({
+      redis: availability,
+      keyPrefix: config.REDIS_PREFIX,
+      points: config.RATE_LIMIT_POINTS,
+      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+      registry,
+    }),
+  );
+  api.use(
+    taskRoutes({
+      repository: new TaskRepository(pool),
+      cache,
+      metrics: createTaskMetrics(registry),
+      bodyLimitBytes: config.JSON_BODY_LIMIT_BYTES,
+    }),
+  );
+  api.use(notFound);
+  app.use('/api', api);
+
+  app.use(express.static(PUBLIC_DIR));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

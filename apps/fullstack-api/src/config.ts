@@ -1,0 +1,78 @@
+import { isIP } from 'node:net';
+import { loadConfig } from '@taller/config';
+import { z } from 'zod';
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+// Express's `trust proxy`: `false`, `true`, a hop count, or a comma-separated list of addresses,
+// subnets and the names `loopback`, `linklocal`, `uniquelocal`.
+const trustProxy = z
+  .string()
+  .default('false')
+  .transform((value, ctx): boolean | number | string => {
+    if (value === 'false') return false;
+    if (value === 'true') return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const parts = value.split(',').map((part) => part.trim());
+    const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+    const bad = parts.filter((part) => !named.has(part) && isIP(part.split('/')[0] ?? '') === 0);
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an address, subnet or name: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return parts.join(',');
+  });
+
+const origins = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.url({ protocol: /^https?$/ })));
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // PostgreSQL: a URL, or its parts (PGPASSWORD also completes a URL that carries no password).
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  PGHOST: z.string().default('127.0.0.1'),
+  PGPORT: z.coerce.number().int().min(1).max(65535).default(5432),
+  PGUSER: z.string().default('postgres'),
+  PGPASSWORD: z.string().optional(),
+  PGDATABASE: z.string().default('tasks'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(2000),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().default('fullstack:'),
+  REDIS_COMMAND_TIMEOUT_MS: milliseconds(200),
+  REDIS_COOLDOWN_MS: milliseconds(1000),
+
+  CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(60),
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+
+  TRUST_PROXY: trustProxy,
+  CORS_ORIGINS: origins,
+  JSON_BODY_LIMIT_BYTES: z.coerce.number().int().min(64).default(16_384),
+
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
+  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** The settings from the environment and mounted secret files; throws a ConfigError naming bad keys. */
+export function readConfig(): Config {
+  return loadConfig(configSchema);
+}

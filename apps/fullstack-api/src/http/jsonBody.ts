@@ -1,0 +1,23 @@
+import express, { type RequestHandler } from 'express';
+import { ApiError } from './apiError.js';
+
+/**
+ * For routes that take a body: it must be `application/json` (else 415), at most `limitBytes`
+ * (else 413), uncompressed, and valid JSON (else 400). Top-level non-objects are left to the
+ * route's schema, which names what it expected.
+ */
+export function jsonBody(limitBytes: number): RequestHandler[] {
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (req.is('application/json')) {
+      next();
+      return;
+    }
+    next(
+      new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json', {
+        contentType: req.get('content-type') ?? null,
+      }),
+    );
+  };
+  const parse = express.json({ limit: limitBytes, inflate: false, strict: false });
+  return [requireJson, parse];
+}

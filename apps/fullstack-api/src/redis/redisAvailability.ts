@@ -1,0 +1,98 @@
+import type { Logger } from '@taller/telemetry';
+import type { Redis } from 'ioredis';
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What the app uses Redis for; the label of the fallback metric. */
+export type RedisOperation =
+  'cache_read' | 'cache_write' | 'cache_invalidate' | 'cache_flush' | 'rate_limit';
+
+export type Attempt<T> = { ok: true; value: T } | { ok: false };
+
+/**
+ * Runs Redis commands on behalf of the cache and the rate limiter, and decides when not to: after
+ * a failure (down, or slower than the command timeout) Redis is skipped for REDIS_COOLDOWN_MS, so
+ * a slow Redis costs one timeout per cooldown instead of one per request. Callers fall back to
+ * PostgreSQL or to memory. Degraded periods are logged once at each transition and exported as
+ * `redis_degraded` and `redis_fallbacks_total`.
+ */
+export class RedisAvailability {
+  readonly client: Redis;
+  readonly #cooldownMs: number;
+  readonly #logger: Logger;
+  readonly #fallbacks: Counter<'operation'>;
+  #skipUntil = 0;
+  #degraded = false;
+
+  constructor({
+    client,
+    cooldownMs,
+    logger,
+    registry,
+  }: {
+    client: Redis;
+    cooldownMs: number;
+    logger: Logger;
+    registry: Registry;
+  }) {
+    this.client = client;
+    this.#cooldownMs = cooldownMs;
+    this.#logger = logger;
+    this.#fallbacks = new Counter({
+      name: 'redis_fallbacks_total',
+      help: 'Operations served without Redis (from PostgreSQL or memory) because it was down or slow.',
+      labelNames: ['operation'],
+      registers: [registry],
+    });
+    const degraded: Gauge = new Gauge({
+      name: 'redis_degraded',
+      help: '1 while Redis is considered unavailable and the app runs degraded, else 0.',
+      registers: [registry],
+      collect: () => degraded.set(this.available ? 0 : 1),
+    });
+    // ioredis emits an error per failed reconnection attempt: the transition log says it once.
+    client.on('error', (error: Error) => this.#markDown('connection', error));
+    client.on('ready', () => this.#markUp());
+  }
+
+  /** Whether commands are worth trying now. */
+  get available(): boolean {
+    return this.client.status === 'ready' && Date.now() >= this.#skipUntil;
+  }
+
+  /** Runs `command`, or reports `{ ok: false }` (counted) when Redis is down, slow or failing. */
+  async attempt<T>(
+    operation: RedisOperation,
+    command: (client: Redis) => Promise<T>,
+  ): Promise<Attempt<T>> {
+    if (!this.available) {
+      this.#fallbacks.inc({ operation });
+      return { ok: false };
+    }
+    try {
+      const value = await command(this.client);
+      if (this.#degraded) this.#markUp();
+      return { ok: true, value };
+    } catch (error) {
+      this.#fallbacks.inc({ operation });
+      this.#skipUntil = Date.now() + this.#cooldownMs;
+      this.#markDown(operation, error);
+      return { ok: false };
+    }
+  }
+
+  #markDown(operation: RedisOperation | 'connection', error: unknown): void {
+    if (this.#degraded) return;
+    this.#degraded = true;
+    this.#logger.warn(
+      { err: error, operation, cooldownMs: this.#cooldownMs },
+      'redis unavailable: serving from PostgreSQL, rate limiting per replica',
+    );
+  }
+
+  #markUp(): void {
+    if (!this.#degraded) return;
+    this.#degraded = false;
+    this.#skipUntil = 0;
+    this.#logger.info({}, 'redis available again');
+  }
+}

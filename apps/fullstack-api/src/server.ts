@@ -1,0 +1,54 @@
+// The process: settings, connections, the HTTP server, and a graceful shutdown on SIGTERM.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { redactConfig } from '@taller/config';
+import { Health, gracefulShutdown } from '@taller/health';
+import { createLogger, createMetrics } from '@taller/telemetry';
+import { buildApp } from './app.js';
+import { readConfig, type Config } from './config.js';
+import { createPool } from './db/createPool.js';
+import { dependencyChecks } from './dependencyChecks.js';
+import { createRedis } from './redis/createRedis.js';
+
+const logger = createLogger({ name: 'fullstack-api' });
+
+let config: Config;
+try {
+  config = readConfig();
+} catch (error) {
+  logger.fatal({ err: error }, 'invalid configuration');
+  process.exit(1);
+}
+logger.level = config.LOG_LEVEL;
+logger.info({ config: redactConfig(config) }, 'starting');
+
+const pool = createPool(config, logger);
+const redis = createRedis(config);
+const metrics = createMetrics();
+const health = new Health({ checks: dependencyChecks(pool, redis) });
+const app = buildApp({ config, pool, redis, logger, metrics, health });
+
+const server = app.listen(config.PORT, config.HOST);
+await once(server, 'listening');
+// Longer than the keep-alive of proxies in front (ingress-nginx keeps upstream connections for
+// 60 s), so the proxy, not Node, closes idle connections and never reuses one Node just closed.
+server.keepAliveTimeout = 65_000;
+
+const shutdown = gracefulShutdown({
+  health,
+  logger,
+  server,
+  drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+});
+shutdown.onClose('postgres', () => pool.end());
+shutdown.onClose('redis', () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()));
+
+// Give Redis a moment so the first requests find the cache; without it the app starts degraded.
+if (redis.status !== 'ready') {
+  await Promise.race([new Promise((resolve) => redis.once('ready', resolve)), sleep(2000)]);
+}
+health.markStarted();
+const { address, port } = server.address() as AddressInfo;
+logger.info({ address, port, redis: redis.status }, 'listening');

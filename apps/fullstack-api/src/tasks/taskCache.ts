@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { Counter, type Registry } from 'prom-client';
+import type { RedisAvailability } from '../redis/redisAvailability.js';
+
+/** What is cached: one task, or one page of the list (identified by its query). */
+export type CacheEntry = { kind: 'task'; id: string } | { kind: 'list'; query: string };
+
+// Cache-aside with generations, so that a read racing a write can never leave a stale entry
+// behind. Every entry lives under `<epoch>:<generation>`: the epoch covers the whole cache, the
+// generation one task (or all list pages). A write commits to PostgreSQL and then deletes the
+// generation key; the next reader creates a fresh random generation and so reads PostgreSQL
+// again. A reader that looked up the old generation before the write and fills it afterwards
+// writes to a key nobody will ever look up again. Random tokens (never counters) mean a lost or
+// evicted generation key can only cause a miss, never resurrect an old entry.
+//
+// KEYS[1] epoch key, KEYS[2] generation key; ARGV[1] fresh token, ARGV[2] entry key prefix,
+// ARGV[3] entry key suffix, ARGV[4] generation TTL in seconds.
+// Returns the entry's key (for the fill after a miss) and its value, or false on a miss.
+const LOOKUP = `
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('SET', KEYS[1], epoch)
+end
+local generation = redis.call('GET', KEYS[2])
+if not generation then
+  generation = ARGV[1]
+  redis.call('SET', KEYS[2], generation, 'EX', ARGV[4])
+end
+local key = ARGV[2] .. epoch .. ':' .. generation .. ARGV[3]
+return { key, redis.call('GET', key) }
+`;
+
+interface CacheCommands {
+  taskCacheLookup(
+    epochKey: string,
+    generationKey: string,
+    token: string,
+    prefix: string,
+    suffix: string,
+    generationTtl: number,
+  ): Promise<[string, string | null | false]>;
+}
+
+/**
+ * The Redis read cache for tasks and list pages. Values are the serialised responses, so a hit
+ * costs one round trip and no JSON work. When Redis is down or slow every call falls through to
+ * the loader (PostgreSQL); an invalidation that could not be delivered makes this replica stop
+ * using the cache until it has replaced the epoch, which drops every entry at once.
+ */
+export class TaskCache {
+  readonly #redis: RedisAvailability;
+  readonly #prefix: string;
+  readonly #ttlSeconds: number;
+  readonly #hits: Counter<'cache'>;
+  readonly #misses: Counter<'cache'>;
+  readonly #tokenBase = randomBytes(6).toString('base64url');
+  #tokenCount = 0;
+  // Invalidations that failed, and how many of them a new epoch has covered since.
+  #failedInvalidations = 0;
+  #flushedInvalidations = 0;
+  #flushing: Promise<boolean> | undefined;
+
+  constructor({
+    redis,
+    keyPrefix,
+    ttlSeconds,
+    registry,
+  }: {
+    redis: RedisAvailability;
+    keyPrefix: string;
+    ttlSeconds: number;
+    registry: Registry;
+  }) {
+    this.#redis = redis;
+    this.#prefix = `${keyPrefix}cache:`;
+    this.#ttlSeconds = ttlSeconds;
+    this.#hits = new Counter({
+      name: 'cache_hits_total',
+      help: 'Reads answered from the Redis cache, by cache (task, list).',
+      labelNames: ['cache'],
+      registers: [registry],
+    });
+    this.#misses = new Counter({
+      name: 'cache_misses_total',
+      help: 'Reads that missed the Redis cache and went to PostgreSQL, by cache (task, list).',
+      labelNames: ['cache'],
+      registers: [registry],
+    });
+    redis.client.defineCommand('taskCacheLookup', { numberOfKeys: 2, lua: LOOKUP });
+    // As soon as Redis is back, drop whatever it holds from before the outage.
+    redis.client.on('ready', () => void this.#flushIfNeeded());
+  }
+
+  get enabled(): boolean {
+    return this.#ttlSeconds > 0;
+  }
+
+  /**
+   * The cached value of `entry`, else `load()`'s, cached for next time. `load` returning
+   * undefined (not found) is not cached.
+   */
+  async read(
+    entry: CacheEntry,
+    load: () => Promise<string | undefined>,
+  ): Promise<string | undefined> {
+    if (!this.enabled || !(await this.#flushIfNeeded())) return load();
+    const { epochKey, generationKey, prefix, suffix } = this.#keys(entry);
+    const lookup = await this.#redis.attempt('cache_read', (client) =>
+      (client as unknown as CacheCommands).taskCacheLookup(
+        epochKey,
+        generationKey,
+        this.#token(),
+        prefix,
+        suffix,
+        this.#ttlSeconds * 2,
+      ),
+    );
+    if (!lookup.ok) return load();
+    const [key, cached] = lookup.value;
+    if (typeof cached === 'string') {
+      this.#hits.inc({ cache: entry.kind });
+      return cached;
+    }
+    this.#misses.inc({ cache: entry.kind });
+    const value = await load();
+    if (value !== undefined) {
+      await this.#redis.attempt('cache_write', (client) =>
+        client.set(key, value, 'EX', this.#ttlSeconds),
+      );
+    }
+    return value;
+  }
+
+  /**
+   * Call after a write committed and before answering it: drops the task's entry (when given)
+   * and every list page.
+   */
+  async invalidate(taskId?: string): Promise<void> {
+    if (!this.enabled) return;
+    const keys = [this.#generationKey({ kind: 'list', query: '' })];
+    if (taskId !== undefined) keys.push(this.#generationKey({ kind: 'task', id: taskId }));
+    const deleted = await this.#redis.attempt('cache_invalidate', (client) => client.del(...keys));
+    if (!deleted.ok) {
+      this.#failedInvalidations += 1;
+      void this.#flushIfNeeded();
+    }
+  }
+
+  /** True when the cache is safe to use: no invalidation is owed, or a new epoch paid for it. */
+  async #flushIfNeeded(): Promise<boolean> {
+    if (this.#failedInvalidations === this.#flushedInvalidations) return true;
+    this.#flushing ??= this.#flush().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  async #flush(): Promise<boolean> {
+    const covered = this.#failedInvalidations;
+    const result = await this.#redis.attempt('cache_flush', (client) =>
+      client.del(`${this.#prefix}epoch`),
+    );
+    if (result.ok) this.#flushedInvalidations = covered;
+    return this.#failedInvalidations === this.#flushedInvalidations;
+  }
+
+  #keys(entry: CacheEntry) {
+    const base =
+      entry.kind === 'task' ? `${this.#prefix}task:${entry.id}:` : `${this.#prefix}list:`;
+    return {
+      epochKey: `${this.#prefix}epoch`,
+      generationKey: `${base}generation`,
+      prefix: base,
+      suffix: entry.kind === 'list' ? `:${entry.query}` : '',
+    };
+  }
+
+  #generationKey(entry: CacheEntry): string {
+    return this.#keys(entry).generationKey;
+  }
+
+  #token(): string {
+    this.#tokenCount += 1;
+    return `${this.#tokenBase}${this.#tokenCount.toString(36)}`;
+  }
+}
