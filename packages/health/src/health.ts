@@ -4,6 +4,8 @@ export interface DependencyCheck {
   check: (signal: AbortSignal) => Promise<unknown>;
   timeoutMs?: number;
   critical?: boolean;
+  /** Report what `check` resolves with as `details` in its result (keep it small and free of secrets). */
+  reportDetails?: boolean;
 }
 
 export interface CheckResult {
@@ -11,6 +13,8 @@ export interface CheckResult {
   critical: boolean;
   durationMs: number;
   error?: string;
+  /** What the check resolved with, when it sets `reportDetails`. */
+  details?: unknown;
 }
 
 export interface ReadinessReport {
@@ -87,6 +91,7 @@ export class Health {
     check,
     timeoutMs = this.#timeoutMs,
     critical = true,
+    reportDetails = false,
   }: DependencyCheck): Promise<CheckResult> {
     const start = performance.now();
     const controller = new AbortController();
@@ -98,8 +103,10 @@ export class Health {
       }, timeoutMs);
     });
     try {
-      await Promise.race([check(controller.signal), timeout]);
-      return { status: 'ok', critical, durationMs: elapsed(start) };
+      const details: unknown = await Promise.race([check(controller.signal), timeout]);
+      const result: CheckResult = { status: 'ok', critical, durationMs: elapsed(start) };
+      if (reportDetails && details !== undefined) result.details = details;
+      return result;
     } catch (error) {
       return { status: 'fail', critical, durationMs: elapsed(start), error: messageOf(error) };
     } finally {

@@ -82,6 +82,25 @@ describe.each([
     });
   });
 
+  it('a check that sets reportDetails shows what it resolved with; others never do', async () => {
+    const health = new Health({
+      checks: [
+        {
+          name: 'model',
+          reportDetails: true,
+          check: async () => ({ backend: 'wasm', version: 2 }),
+        },
+        { name: 'database', check: async () => ({ rows: ['not for the probe body'] }) },
+      ],
+    });
+    health.markStarted();
+    const { status, body } = await get(`${await serve(health)}/readyz`);
+    expect(status).toBe(200);
+    const checks = body.checks as Record<string, Record<string, unknown>>;
+    expect(checks.model).toMatchObject({ status: 'ok', details: { backend: 'wasm', version: 2 } });
+    expect(checks.database).not.toHaveProperty('details');
+  });
+
   it('a failing non-critical check degrades but keeps the pod ready', async () => {
     const health = new Health({
       checks: [
