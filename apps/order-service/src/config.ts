@@ -1,0 +1,54 @@
+import { loadConfig } from '@taller/config';
+import { z } from 'zod';
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const count = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+// Exchange and queue names: what RabbitMQ accepts, without surprises in logs and URLs.
+const brokerName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[\w.:-]{1,200}$/)
+    .default(fallback);
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // PostgreSQL: a URL, or its parts (PGPASSWORD also completes a URL that carries no password).
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  PGHOST: z.string().default('127.0.0.1'),
+  PGPORT: z.coerce.number().int().min(1).max(65535).default(5432),
+  PGUSER: z.string().default('postgres'),
+  PGPASSWORD: z.string().optional(),
+  PGDATABASE: z.string().default('orders'),
+  DATABASE_POOL_MAX: count(10, 1000),
+  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(2000),
+  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+
+  // RabbitMQ: a URL (its password can come from AMQP_URL_FILE), reconnect backoff, names.
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_RECONNECT_INITIAL_DELAY_MS: milliseconds(200),
+  AMQP_RECONNECT_MAX_DELAY_MS: milliseconds(10_000),
+  ORDERS_EXCHANGE: brokerName('orders'),
+  RESULTS_QUEUE: brokerName('order-service.results'),
+  RESULTS_PREFETCH: count(50, 10_000),
+  QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
+
+  OUTBOX_BATCH_SIZE: count(200, 10_000),
+  OUTBOX_POLL_INTERVAL_MS: milliseconds(1000),
+  OUTBOX_RETENTION_SECONDS: z.coerce.number().int().min(0).default(3600),
+
+  JSON_BODY_LIMIT_BYTES: z.coerce.number().int().min(64).default(32_768),
+
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
+  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** The settings from the environment and mounted secret files; throws a ConfigError naming bad keys. */
+export function readConfig(env?: Record<string, string | undefined>): Config {
+  return loadConfig(configSchema, env ? { env } : {});
+}

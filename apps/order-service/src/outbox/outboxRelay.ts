@@ -1,0 +1,192 @@
+import type { Logger } from '@taller/telemetry';
+import type { ConfirmChannel } from 'amqplib';
+import type pg from 'pg';
+import { publishConfirmed, UnroutableError } from '../broker/publishConfirmed.js';
+import type { ServiceMetrics } from '../metrics.js';
+
+export interface OutboxRelayOptions {
+  pool: pg.Pool;
+  /** The current confirm channel, or undefined while the broker is unreachable. */
+  channel: () => ConfirmChannel | undefined;
+  exchange: string;
+  batchSize: number;
+  pollIntervalMs: number;
+  retentionSeconds: number;
+  logger: Logger;
+  metrics: Pick<ServiceMetrics, 'ordersPublished' | 'outboxPublishFailures'>;
+}
+
+/** What one batch did, which decides how soon the next one runs. */
+export type BatchOutcome = 'empty' | 'partial' | 'full' | 'blocked';
+
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  routing_key: string;
+  body: string;
+}
+
+const PURGE_EVERY_MS = 60_000;
+const DISCONNECTED_CHECK_MS = 100;
+const MAX_BACKOFF_MS = 10_000;
+
+function failureReason(error: unknown): string {
+  if (error instanceof UnroutableError) return 'unroutable';
+  if (error instanceof Error && /nack/i.test(error.message)) return 'nacked';
+  return 'channel_closed';
+}
+
+/**
+ * Publishes outbox rows to the broker. Each batch locks its rows with FOR UPDATE SKIP LOCKED, so
+ * replicas share the work without publishing a row twice while both are healthy; a row is marked
+ * sent, in the same transaction, only after the broker confirmed its message. A crash between
+ * confirm and commit publishes the row again: delivery is at least once and consumers are
+ * idempotent. A new order wakes the relay at once (`nudge`); polling covers the rest (other
+ * replicas' rows, rows left by a crash or an outage).
+ */
+export class OutboxRelay {
+  readonly #options: OutboxRelayOptions;
+  #stopped = false;
+  #nudged = false;
+  #waiter: { wake: () => void; onNudge: boolean } | undefined;
+  #loop: Promise<void> | undefined;
+  #lastPurge = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Something was written to the outbox: publish now rather than at the next poll. */
+  nudge(): void {
+    this.#nudged = true;
+    if (this.#waiter?.onNudge) this.#waiter.wake();
+  }
+
+  /** Finishes the batch in progress, then stops. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#waiter?.wake();
+    await this.#loop;
+  }
+
+  /** Publishes up to one batch of unsent rows and marks the confirmed ones sent. */
+  async relayBatch(): Promise<BatchOutcome> {
+    const { pool, batchSize, metrics, logger } = this.#options;
+    const channel = this.#options.channel();
+    if (!channel) return 'blocked';
+    this.#nudged = false; // this batch sees every row committed before now
+    const client = await pool.connect();
+    let batch: { selected: number; sent: number; failures: unknown[] };
+    try {
+      batch = await this.#publishBatch(client, channel);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(true); // its state is unknown: do not pool it
+      throw error;
+    }
+    client.release();
+    metrics.ordersPublished.inc(batch.sent);
+    if (batch.failures.length > 0) {
+      for (const failure of batch.failures)
+        metrics.outboxPublishFailures.inc({ reason: failureReason(failure) });
+      logger.warn(
+        { err: batch.failures[0], failed: batch.failures.length, sent: batch.sent },
+        'the broker did not take some outbox messages; they stay in the outbox',
+      );
+      return 'blocked';
+    }
+    if (batch.selected === 0) return 'empty';
+    return batch.selected === batchSize ? 'full' : 'partial';
+  }
+
+  async #publishBatch(client: pg.PoolClient, channel: ConfirmChannel) {
+    const { exchange, batchSize } = this.#options;
+    await client.query('BEGIN');
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT id, message_id, routing_key, payload::text AS body FROM outbox
+       WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [batchSize],
+    );
+    const timestamp = Math.floor(Date.now() / 1000);
+    const confirms = await Promise.allSettled(
+      rows.map((row) =>
+        publishConfirmed(channel, exchange, row.routing_key, Buffer.from(row.body), {
+          messageId: row.message_id,
+          type: row.routing_key,
+          contentType: 'application/json',
+          appId: 'order-service',
+          timestamp,
+        }),
+      ),
+    );
+    const sent = rows.filter((_, i) => confirms[i]?.status === 'fulfilled').map((row) => row.id);
+    if (sent.length > 0) {
+      await client.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])', [sent]);
+    }
+    await client.query('COMMIT');
+    const failures = confirms.flatMap((confirm): unknown[] =>
+      confirm.status === 'rejected' ? [confirm.reason] : [],
+    );
+    return { selected: rows.length, sent: sent.length, failures };
+  }
+
+  async #run(): Promise<void> {
+    const { logger, pollIntervalMs } = this.#options;
+    let failures = 0;
+    while (!this.#stopped) {
+      let outcome: BatchOutcome;
+      try {
+        outcome = await this.relayBatch();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures);
+        logger.warn({ err: error, retryInMs: delay }, 'outbox relay batch failed');
+        await this.#sleep(delay, false);
+        continue;
+      }
+      if (outcome === 'full') continue;
+      if (outcome === 'blocked') {
+        // Disconnected: check again soon (cheap, no database). Refused by the broker: wait a poll.
+        await this.#sleep(this.#options.channel() ? pollIntervalMs : DISCONNECTED_CHECK_MS, false);
+        continue;
+      }
+      await this.#purgeSent();
+      await this.#sleep(pollIntervalMs, true);
+    }
+  }
+
+  /** Deletes sent rows older than the retention, a bounded chunk at a time. */
+  async #purgeSent(): Promise<void> {
+    if (performance.now() - this.#lastPurge < PURGE_EVERY_MS) return;
+    this.#lastPurge = performance.now();
+    try {
+      await this.#options.pool.query(
+        `DELETE FROM outbox WHERE id IN (
+           SELECT id FROM outbox WHERE sent_at < now() - make_interval(secs => $1)
+           ORDER BY sent_at LIMIT 10000)`,
+        [this.#options.retentionSeconds],
+      );
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'could not purge sent outbox rows');
+    }
+  }
+
+  /** Waits `ms`, or less when stopped (or nudged, with `onNudge`). */
+  async #sleep(ms: number, onNudge: boolean): Promise<void> {
+    if (this.#stopped || (onNudge && this.#nudged)) return;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiter = undefined;
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#waiter = { wake, onNudge };
+    });
+  }
+}

@@ -1,0 +1,124 @@
+// The order-service process: settings, PostgreSQL pool, RabbitMQ connection (topology, results
+// consumer, outbox relay), HTTP app, and an orderly shutdown on SIGTERM.
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { redactConfig } from '@taller/config';
+import { gracefulShutdown, Health } from '@taller/health';
+import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
+import { buildApp } from './app.js';
+import { BrokerConnection } from './broker/brokerConnection.js';
+import { QueueConsumer } from './broker/queueConsumer.js';
+import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
+import { readConfig } from './config.js';
+import { createPool } from './db/createPool.js';
+import { createServiceMetrics } from './metrics.js';
+import { OrderRepository } from './orders/OrderRepository.js';
+import { registerOutboxLagMetrics } from './outbox/outboxLag.js';
+import { OutboxRelay } from './outbox/outboxRelay.js';
+import { createResultHandler } from './results/resultHandler.js';
+
+const logger = createLogger({ name: 'order-service' });
+let config;
+try {
+  config = readConfig();
+} catch (error) {
+  logger.fatal({ err: error }, 'invalid configuration');
+  process.exit(1);
+}
+logger.level = config.LOG_LEVEL;
+logger.info({ config: redactConfig(config) }, 'starting');
+
+const pool = createPool(config, logger);
+const metrics = createMetrics();
+const serviceMetrics = createServiceMetrics(metrics.registry);
+registerOutboxLagMetrics(metrics.registry, pool, logger);
+const orders = new OrderRepository(pool);
+
+const consumer: QueueConsumer = new QueueConsumer({
+  queue: config.RESULTS_QUEUE,
+  prefetch: config.RESULTS_PREFETCH,
+  logger,
+  utilisation: createConsumerMetrics(metrics.registry).track(
+    config.RESULTS_QUEUE,
+    config.RESULTS_PREFETCH,
+  ),
+  handler: createResultHandler({
+    orders,
+    deadLetterQueue: deadLetterQueueOf(config.RESULTS_QUEUE),
+    logger,
+    metrics: serviceMetrics,
+    stopping: () => consumer.stopping,
+  }),
+});
+
+const topology = {
+  exchange: config.ORDERS_EXCHANGE,
+  resultsQueue: config.RESULTS_QUEUE,
+  queueType: config.QUEUE_TYPE,
+};
+const broker = await BrokerConnection.open({
+  url: config.AMQP_URL,
+  name: `order-service@${hostname()}`,
+  logger,
+  initialDelayMs: config.AMQP_RECONNECT_INITIAL_DELAY_MS,
+  maxDelayMs: config.AMQP_RECONNECT_MAX_DELAY_MS,
+  setup: async ({ publisher, openChannel }) => {
+    await declareTopology(publisher, topology);
+    await consumer.attach(await openChannel());
+  },
+});
+
+const relay = new OutboxRelay({
+  pool,
+  channel: () => broker.publisher,
+  exchange: config.ORDERS_EXCHANGE,
+  batchSize: config.OUTBOX_BATCH_SIZE,
+  pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+  retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
+  logger,
+  metrics: serviceMetrics,
+});
+
+const health = new Health({
+  checks: [
+    { name: 'database', check: () => pool.query('SELECT 1') },
+    {
+      // Orders are still accepted while the broker is away (the outbox keeps them), so a
+      // broker outage degrades readiness instead of taking every replica out of service.
+      name: 'broker',
+      critical: false,
+      check: async () => {
+        if (!broker.connected) throw new Error('not connected to RabbitMQ');
+      },
+    },
+  ],
+});
+
+const app = await buildApp({
+  logger,
+  metrics,
+  health,
+  orders,
+  ordersCreated: serviceMetrics.ordersCreated,
+  onOrderCreated: () => relay.nudge(),
+  bodyLimitBytes: config.JSON_BODY_LIMIT_BYTES,
+});
+await app.listen({ host: config.HOST, port: config.PORT });
+
+const shutdown = gracefulShutdown({
+  health,
+  logger,
+  server: app.server,
+  drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+});
+// Closed in reverse: consumer (finishes and acks in-flight results), relay (finishes its batch),
+// broker connection, database pool.
+shutdown.onClose('postgres', () => pool.end());
+shutdown.onClose('rabbitmq', () => broker.close());
+shutdown.onClose('outbox relay', () => relay.stop());
+shutdown.onClose('results consumer', () => consumer.stop());
+
+relay.start();
+health.markStarted();
+logger.info({ port: (app.server.address() as AddressInfo).port }, 'listening');

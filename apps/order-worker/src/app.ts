@@ -1,0 +1,35 @@
+import { fastifyHealthRoutes, type Health } from '@taller/health';
+import {
+  fastifyLoggerOptions,
+  fastifyTelemetry,
+  type Logger,
+  type Metrics,
+} from '@taller/telemetry';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+export interface AppDependencies {
+  logger: Logger;
+  metrics: Metrics;
+  health: Health;
+}
+
+/** The worker's HTTP side: health probes and metrics only. No listening, no globals. */
+export async function buildApp({
+  logger,
+  metrics,
+  health,
+}: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify(fastifyLoggerOptions(logger));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: {
+        code: 'not_found',
+        message: `No route for ${request.method} ${request.url.split('?')[0]}`,
+        details: null,
+      },
+    }),
+  );
+  await app.register(fastifyTelemetry, { metrics });
+  await app.register(fastifyHealthRoutes, { health });
+  return app;
+}

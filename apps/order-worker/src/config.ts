@@ -1,0 +1,50 @@
+import { loadConfig } from '@taller/config';
+import { z } from 'zod';
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+// Exchange and queue names: what RabbitMQ accepts, without surprises in logs and URLs.
+const brokerName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[\w.:-]{1,200}$/)
+    .default(fallback);
+
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_RECONNECT_INITIAL_DELAY_MS: milliseconds(200),
+  AMQP_RECONNECT_MAX_DELAY_MS: milliseconds(10_000),
+  ORDERS_EXCHANGE: brokerName('orders'),
+  ORDERS_QUEUE: brokerName('order-worker.orders'),
+  QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
+  /** Messages in flight per worker process: delivered, not yet acked. */
+  PREFETCH: z.coerce.number().int().min(1).max(10_000).default(10),
+
+  /** Retries of a transient failure before the message goes to the dead-letter queue. */
+  MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(5),
+  /** First retry delay; each next one doubles (1 s, 2 s, 4 s...). */
+  RETRY_BASE_DELAY_MS: milliseconds(1000),
+
+  /** Simulated fulfilment time per order, so load tests can make workers the bottleneck. */
+  FULFILMENT_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(20),
+  /** Simulated transient failures: the share of fulfilment attempts that fail at random... */
+  FULFILMENT_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  /** ...and the number of first attempts of every order that fail (deterministic, for tests). */
+  FULFILMENT_FAILING_ATTEMPTS: z.coerce.number().int().min(0).max(100).default(0),
+  /** Orders whose total exceeds this many cents fail with credit_limit_exceeded. */
+  CREDIT_LIMIT_CENTS: z.coerce.number().int().min(0).default(1_000_000),
+
+  // The worker serves no traffic through a Service, so it stops consuming at once by default.
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** The settings from the environment and mounted secret files; throws a ConfigError naming bad keys. */
+export function readConfig(env?: Record<string, string | undefined>): Config {
+  return loadConfig(configSchema, env ? { env } : {});
+}

@@ -1,0 +1,94 @@
+// The order-worker process: settings, RabbitMQ connection (topology and the orders consumer),
+// a small HTTP server for probes and metrics, and an orderly shutdown on SIGTERM.
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { redactConfig } from '@taller/config';
+import { gracefulShutdown, Health } from '@taller/health';
+import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
+import { buildApp } from './app.js';
+import { BrokerConnection } from './broker/brokerConnection.js';
+import { QueueConsumer } from './broker/queueConsumer.js';
+import { declareTopology, retryDelays } from './broker/topology.js';
+import { readConfig } from './config.js';
+import { createWorkerMetrics } from './metrics.js';
+import { createOrderHandler } from './orders/orderHandler.js';
+
+const logger = createLogger({ name: 'order-worker' });
+let config;
+try {
+  config = readConfig();
+} catch (error) {
+  logger.fatal({ err: error }, 'invalid configuration');
+  process.exit(1);
+}
+logger.level = config.LOG_LEVEL;
+logger.info({ config: redactConfig(config) }, 'starting');
+
+const metrics = createMetrics();
+const topology = {
+  exchange: config.ORDERS_EXCHANGE,
+  queue: config.ORDERS_QUEUE,
+  queueType: config.QUEUE_TYPE,
+  retryDelaysMs: retryDelays(config.MAX_RETRIES, config.RETRY_BASE_DELAY_MS),
+};
+
+const consumer = new QueueConsumer({
+  queue: config.ORDERS_QUEUE,
+  prefetch: config.PREFETCH,
+  logger,
+  utilisation: createConsumerMetrics(metrics.registry).track(config.ORDERS_QUEUE, config.PREFETCH),
+  handler: createOrderHandler({
+    exchange: topology.exchange,
+    queue: topology.queue,
+    retryDelaysMs: topology.retryDelaysMs,
+    fulfilment: {
+      delayMs: config.FULFILMENT_DELAY_MS,
+      failureRate: config.FULFILMENT_FAILURE_RATE,
+      failingAttempts: config.FULFILMENT_FAILING_ATTEMPTS,
+    },
+    creditLimitCents: config.CREDIT_LIMIT_CENTS,
+    logger,
+    metrics: createWorkerMetrics(metrics.registry),
+  }),
+});
+
+const broker = await BrokerConnection.open({
+  url: config.AMQP_URL,
+  name: `order-worker@${hostname()}`,
+  logger,
+  initialDelayMs: config.AMQP_RECONNECT_INITIAL_DELAY_MS,
+  maxDelayMs: config.AMQP_RECONNECT_MAX_DELAY_MS,
+  setup: async ({ publisher, openChannel }) => {
+    await declareTopology(publisher, topology);
+    await consumer.attach(await openChannel());
+  },
+});
+
+const health = new Health({
+  checks: [
+    {
+      name: 'broker',
+      check: async () => {
+        if (!broker.connected) throw new Error('not connected to RabbitMQ');
+      },
+    },
+  ],
+});
+
+const app = await buildApp({ logger, metrics, health });
+await app.listen({ host: config.HOST, port: config.PORT });
+
+const shutdown = gracefulShutdown({
+  health,
+  logger,
+  server: app.server,
+  drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+});
+// Closed in reverse: the consumer first (cancel, finish and ack what was delivered), then the
+// connection, so a clean shutdown leaves nothing for the broker to redeliver.
+shutdown.onClose('rabbitmq', () => broker.close());
+shutdown.onClose('orders consumer', () => consumer.stop());
+
+health.markStarted();
+logger.info({ port: (app.server.address() as AddressInfo).port }, 'listening');
