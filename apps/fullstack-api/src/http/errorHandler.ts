@@ -5,7 +5,6 @@ import { ApiError } from './apiError.js';
 
 interface HttpError extends Error {
   status?: number;
-  expose?: boolean;
   type?: string;
   limit?: number;
 }
@@ -92,8 +91,9 @@ function toApiError(error: unknown): ApiError {
     const details = httpError.type === 'entity.too.large' ? { limitBytes: httpError.limit } : null;
     return new ApiError(known.status, known.code, known.message, details);
   }
+  // Client errors raised by Express itself (a percent-encoding that does not decode, ...).
   const status = httpError.status;
-  if (typeof status === 'number' && status >= 400 && status < 500 && httpError.expose) {
+  if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = (STATUS_CODES[status] ?? 'bad request').toLowerCase().replace(/\W+/g, '_');
     return new ApiError(status, code, httpError.message);
   }

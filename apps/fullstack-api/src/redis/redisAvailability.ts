@@ -66,6 +66,8 @@ export class RedisAvailability {
   ): Promise<Attempt<T>> {
     if (!this.available) {
       this.#fallbacks.inc({ operation });
+      const { status } = this.client;
+      if (status !== 'ready') this.#markDown(operation, new Error(`connection is ${status}`));
       return { ok: false };
     }
     try {

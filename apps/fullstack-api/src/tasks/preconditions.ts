@@ -1,6 +1,9 @@
 // Optimistic concurrency over HTTP: a task's ETag is its version, `"3"`. Writes name the version
 // they read in `If-Match` (412 when stale) or in the body's `version` field (409 when stale).
 
+/** Versions are PostgreSQL integers: a larger one cannot exist (and must not reach a query). */
+export const MAX_VERSION = 2_147_483_647;
+
 export function etagOf(version: number | string): string {
   return `"${version}"`;
 }
@@ -14,9 +17,8 @@ export function ifMatchVersions(header: string | undefined): number[] | 'any' | 
   if (header.trim() === '*') return 'any';
   return header
     .split(',')
-    .map((tag) => /^\s*"(\d{1,10})"\s*$/.exec(tag)?.[1])
-    .filter((version) => version !== undefined)
-    .map(Number);
+    .map((tag) => Number(/^\s*"(\d{1,20})"\s*$/.exec(tag)?.[1]))
+    .filter((version) => version <= MAX_VERSION);
 }
 
 /** Whether `If-None-Match` names the current ETag (weak comparison, as RFC 9110 says). */

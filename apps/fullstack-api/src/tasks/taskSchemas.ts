@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_VERSION } from './preconditions.js';
 
 export const TASK_STATUSES = ['todo', 'doing', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -44,7 +45,7 @@ export const updateTaskBody = z
     description: description.optional(),
     status: status.optional(),
     /** The version the client read; an alternative to `If-Match`. */
-    version: z.int().min(1).max(2_147_483_647).optional(),
+    version: z.int().min(1).max(MAX_VERSION).optional(),
   })
   .refine(
     (body) =>

@@ -1,0 +1,186 @@
+import type { TestDatabase } from '@taller/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type ErrorJson, type PageJson, type TaskJson } from './support/http.js';
+import { freePort, startRedisServer, type RedisServer } from './support/redisServer.js';
+import { migratedDatabase, startTestApp, type TestApp } from './support/testApp.js';
+
+interface Readiness {
+  status: string;
+  checks: Record<string, { status: string; critical: boolean }>;
+}
+
+let database: TestDatabase;
+let redis: RedisServer;
+const apps: TestApp[] = [];
+
+beforeAll(async () => {
+  database = await migratedDatabase();
+  redis = await startRedisServer();
+});
+
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()));
+  await redis?.kill();
+  await database?.drop();
+});
+
+async function start(env: Record<string, string>): Promise<TestApp> {
+  const app = await startTestApp(database.url, {
+    REDIS_COMMAND_TIMEOUT_MS: '150',
+    REDIS_COOLDOWN_MS: '300',
+    RATE_LIMIT_POINTS: '10000',
+    ...env,
+  });
+  apps.push(app);
+  return app;
+}
+
+/** Polls until `check` passes or the deadline ends (then fails with its last error). */
+async function eventually(check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Full CRUD through the API, checking every answer against what was written. */
+async function exerciseApi(url: string): Promise<void> {
+  const created = await call<TaskJson>(url, 'POST', '/api/tasks', {
+    json: { title: 'Degraded write' },
+  });
+  expect(created.status).toBe(201);
+  const id = created.body.id;
+  expect((await call<TaskJson>(url, 'GET', `/api/tasks/${id}`)).body).toEqual(created.body);
+  const updated = await call<TaskJson>(url, 'PATCH', `/api/tasks/${id}`, {
+    json: { status: 'done', version: 1 },
+  });
+  expect(updated.status).toBe(200);
+  expect((await call<TaskJson>(url, 'GET', `/api/tasks/${id}`)).body).toEqual(updated.body);
+  const page = await call<PageJson>(url, 'GET', '/api/tasks?limit=100');
+  expect(page.body.items.find((task) => task.id === id)).toEqual(updated.body);
+  expect((await call(url, 'DELETE', `/api/tasks/${id}`)).status).toBe(204);
+  expect((await call(url, 'GET', `/api/tasks/${id}`)).status).toBe(404);
+}
+
+describe('when Redis goes away', () => {
+  it('keeps answering correctly from PostgreSQL, stays ready, and reports itself degraded', async () => {
+    const app = await start({ REDIS_URL: redis.url });
+    const { body: task } = await call<TaskJson>(app.url, 'POST', '/api/tasks', {
+      json: { title: 'Cached' },
+    });
+    await call(app.url, 'GET', `/api/tasks/${task.id}`);
+    expect(await app.metric('redis_degraded')).toBe(0);
+
+    await redis.kill();
+
+    const started = Date.now();
+    expect((await call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`)).body).toEqual(task);
+    await exerciseApi(app.url);
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const ready = await call<Readiness>(app.url, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('degraded');
+    expect(ready.body.checks.redis).toMatchObject({ status: 'fail', critical: false });
+    expect(ready.body.checks.postgres).toMatchObject({ status: 'ok' });
+    expect(await app.metric('redis_degraded')).toBe(1);
+    expect(await app.metric('redis_fallbacks_total{operation="cache_read"}')).toBeGreaterThan(0);
+    expect(await app.metric('redis_fallbacks_total{operation="rate_limit"}')).toBeGreaterThan(0);
+    expect(
+      app.logs.some(
+        (line) =>
+          line.msg === 'redis unavailable: serving from PostgreSQL, rate limiting per replica',
+      ),
+    ).toBe(true);
+
+    // Back again (empty, as a restarted cache pod is): the cache is used again.
+    await redis.restart();
+    await eventually(async () => expect(await app.metric('redis_degraded')).toBe(0));
+    const hits = await app.metric('cache_hits_total{cache="task"}');
+    await call(app.url, 'GET', `/api/tasks/${task.id}`);
+    await call(app.url, 'GET', `/api/tasks/${task.id}`);
+    expect(await app.metric('cache_hits_total{cache="task"}')).toBe(hits + 1);
+    expect((await call<Readiness>(app.url, 'GET', '/readyz')).body.status).toBe('ok');
+    expect(app.logs.some((line) => line.msg === 'redis available again')).toBe(true);
+  });
+
+  it('survives a Redis that stops answering, and never serves what it cached before', async () => {
+    const app = await start({ REDIS_URL: redis.url });
+    const { body: task } = await call<TaskJson>(app.url, 'POST', '/api/tasks', {
+      json: { title: 'v1' },
+    });
+    await call(app.url, 'GET', `/api/tasks/${task.id}`);
+    expect((await call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`)).body.title).toBe('v1');
+
+    redis.freeze();
+    try {
+      // Commands time out (150 ms) instead of hanging; the invalidation of this write is lost.
+      const started = Date.now();
+      const updated = await call<TaskJson>(app.url, 'PATCH', `/api/tasks/${task.id}`, {
+        json: { title: 'v2', version: 1 },
+      });
+      expect(updated.status).toBe(200);
+      expect((await call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`)).body.title).toBe('v2');
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect((await call(app.url, 'GET', '/readyz')).status).toBe(200);
+      expect(
+        await app.metric('redis_fallbacks_total{operation="cache_invalidate"}'),
+      ).toBeGreaterThan(0);
+    } finally {
+      redis.thaw();
+    }
+
+    // Redis still holds the v1 entry: it must never come back.
+    const hits = await app.metric('cache_hits_total{cache="task"}');
+    await eventually(async () => {
+      const read = await call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`);
+      expect(read.body.title).toBe('v2');
+      expect(await app.metric('cache_hits_total{cache="task"}')).toBeGreaterThan(hits);
+    });
+    for (let i = 0; i < 5; i += 1) {
+      expect((await call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`)).body.title).toBe('v2');
+    }
+  });
+
+  it('starts and serves when Redis was never there', async () => {
+    const app = await start({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    await exerciseApi(app.url);
+    const ready = await call<Readiness>(app.url, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('degraded');
+    expect(await app.metric('redis_degraded')).toBe(1);
+  });
+});
+
+describe('when PostgreSQL is unreachable', () => {
+  it('is not ready and answers 503 with the error shape, while liveness stays 200', async () => {
+    const app = await startTestApp(`postgres://postgres@127.0.0.1:${await freePort()}/nowhere`, {
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+    });
+    apps.push(app);
+    const ready = await call<Readiness>(app.url, 'GET', '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.postgres).toMatchObject({ status: 'fail', critical: true });
+    expect((await call(app.url, 'GET', '/livez')).status).toBe(200);
+    for (const [method, path, json] of [
+      ['GET', '/api/tasks', undefined],
+      ['GET', '/api/tasks/00000000-0000-4000-8000-000000000000', undefined],
+      ['POST', '/api/tasks', { title: 'lost?' }],
+    ] as const) {
+      const reply = await call<ErrorJson>(app.url, method, path, { json });
+      expect(reply.status).toBe(503);
+      expect(reply.headers.get('retry-after')).toBe('1');
+      expect(reply.body.error).toEqual({
+        code: 'database_unavailable',
+        message: expect.any(String) as string,
+        details: null,
+      });
+    }
+  });
+});
