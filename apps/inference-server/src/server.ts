@@ -1,0 +1,122 @@
+// The process: settings, the inference threads, the model catalog, the HTTP server, and a graceful
+// shutdown on SIGTERM. It listens at once (liveness and startup probes answer) and turns ready only
+// when every model is loaded and warm in every thread.
+import type { AddressInfo } from 'node:net';
+import { redactConfig } from '@taller/config';
+import { Health, gracefulShutdown } from '@taller/health';
+import { createLogger, createMetrics } from '@taller/telemetry';
+import { buildApp } from './app.js';
+import { readConfig, type Config } from './config.js';
+import { createInferenceMetrics } from './inference/inferenceMetrics.js';
+import { InferencePool } from './inference/inferencePool.js';
+import { PredictBatcher } from './inference/predictBatcher.js';
+import { ModelCatalog } from './models/modelCatalog.js';
+
+const logger = createLogger({ name: 'inference-server' });
+
+let config: Config;
+try {
+  config = readConfig();
+} catch (error) {
+  logger.fatal({ err: error }, 'invalid configuration');
+  process.exit(1);
+}
+logger.level = config.LOG_LEVEL;
+logger.info({ config: redactConfig(config) }, 'starting');
+
+const metrics = createMetrics();
+const inferenceMetrics = createInferenceMetrics(metrics.registry);
+const pool = new InferencePool({
+  threads: config.INFERENCE_THREADS,
+  backend: config.INFERENCE_BACKEND,
+  warmupBatchSizes: [...new Set([1, config.MAX_BATCH_SIZE])],
+  logger,
+});
+const batcher = new PredictBatcher(pool, {
+  maxBatchSize: config.MAX_BATCH_SIZE,
+  batchTimeoutMs: config.BATCH_TIMEOUT_MS,
+  maxQueuedRequests: config.MAX_QUEUED_REQUESTS,
+  metrics: inferenceMetrics,
+});
+const catalog = new ModelCatalog({
+  basePath: config.MODEL_BASE_PATH,
+  pool,
+  pollIntervalMs: config.MODEL_POLL_INTERVAL_MS,
+  loadDelayMs: config.MODEL_LOAD_DELAY_MS,
+  settled: (paths) => batcher.settled(paths),
+  logger,
+  metrics: inferenceMetrics,
+});
+const health = new Health({
+  checks: [
+    {
+      name: 'models',
+      reportDetails: true,
+      check: async () => {
+        const { ready, problem, models } = catalog.readiness();
+        if (!ready) throw new Error(problem);
+        return models;
+      },
+    },
+    {
+      name: 'inference',
+      reportDetails: true,
+      check: async () => ({
+        backend: pool.backend.name,
+        simd: pool.backend.simd,
+        threads: pool.threads,
+        queuedRequests: batcher.queuedRequests,
+      }),
+    },
+  ],
+});
+
+const app = await buildApp({ config, logger, metrics, inferenceMetrics, health, catalog, batcher });
+await app.listen({ port: config.PORT, host: config.HOST });
+// Longer than the keep-alive of proxies in front (ingress-nginx keeps upstream connections for
+// 60 s), so the proxy, not Node, closes idle connections.
+app.server.keepAliveTimeout = 65_000;
+
+const shutdown = gracefulShutdown({
+  health,
+  logger,
+  server: app.server,
+  drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
+  timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+});
+// Closers run in reverse order: stop polling, answer every accepted request, then stop the threads.
+shutdown.onClose('inference threads', () => pool.close());
+shutdown.onClose('accepted predictions', () => batcher.close());
+shutdown.onClose('model polling', () => catalog.close());
+
+const { address, port } = app.server.address() as AddressInfo;
+logger.info({ address, port }, 'listening');
+
+try {
+  const backend = await pool.start();
+  inferenceMetrics.backend.set({ backend: backend.name, simd: String(backend.simd) }, 1);
+  inferenceMetrics.threads.set(pool.threads);
+  logger.info(
+    { backend: backend.name, simd: backend.simd, threads: pool.threads, skipped: backend.skipped },
+    'inference backend ready',
+  );
+  await catalog.start();
+} catch (error) {
+  logger.fatal({ err: error }, 'inference could not start');
+  process.exit(1);
+}
+const { ready, problem, models } = catalog.readiness();
+if (ready) {
+  health.markStarted();
+  logger.info({ models }, 'models loaded and warm: ready');
+} else {
+  logger.error({ problem, models }, 'not ready: waiting for model versions to appear');
+  // Keep polling; the first time every model has a version, the pod starts.
+  const wait = setInterval(() => {
+    if (!catalog.readiness().ready) return;
+    clearInterval(wait);
+    health.markStarted();
+    logger.info({ models: catalog.readiness().models }, 'models loaded and warm: ready');
+  }, 500);
+  wait.unref();
+}
