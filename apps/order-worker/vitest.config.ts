@@ -1,1 +1,5 @@
-export { default } from '../../vitest.shared.js';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
+
+// One file at a time: the files start real processes on a 2-core machine.
+export default mergeConfig(shared, defineConfig({ test: { fileParallelism: false } }));

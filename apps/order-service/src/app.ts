@@ -31,6 +31,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // silently dropped. allErrors lists every problem; the body limit bounds the work.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
   });
+  // JSON only: any other body (Fastify also parses text/plain by default) is a 415.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   await app.register(fastifyTelemetry, { metrics: deps.metrics });
   await app.register(fastifyHealthRoutes, { health: deps.health });

@@ -1,4 +1,4 @@
-import type { ConfirmChannel, Options } from 'amqplib';
+import { IllegalOperationError, type ConfirmChannel, type Options } from 'amqplib';
 
 /** The broker accepted the message but no queue was bound to take it (`mandatory` publish). */
 export class UnroutableError extends Error {
@@ -58,4 +58,15 @@ export function publishConfirmed(
       reject(error instanceof Error ? error : new Error(String(error))); // the channel is closed
     }
   });
+}
+
+/**
+ * True when a publish failed because its channel (or connection) closed: the broker then
+ * redelivers whatever that channel had not acked, so there is nothing else to do.
+ */
+export function isChannelClosed(error: unknown): boolean {
+  return (
+    error instanceof IllegalOperationError ||
+    (error instanceof Error && /channel closed/i.test(error.message))
+  );
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@taller/telemetry';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { databaseError } from './databaseErrors.js';
 
 export type DatabaseSettings = Pick<
   Config,
@@ -48,6 +49,8 @@ export function createPool(config: DatabaseSettings, logger: Logger): pg.Pool {
   });
   // A pooled connection that breaks (server restart, pg_terminate_backend) is dropped from the
   // pool; without a listener the error would crash the process.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  pool.on('error', (error) =>
+    logger.warn({ err: databaseError(error) }, 'idle database connection failed'),
+  );
   return pool;
 }

@@ -4,7 +4,7 @@ import type {
   FastifyReply,
   FastifySchemaValidationError,
 } from 'fastify';
-import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { databaseError, isDatabaseUnavailable } from '../db/databaseErrors.js';
 import { ApiError, type FieldProblem } from './apiError.js';
 
 const PART_CODE: Record<string, string> = {
@@ -105,7 +105,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       );
     }
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
+      request.log.warn({ err: databaseError(error) }, 'database unavailable');
       void reply.header('retry-after', '1');
       return sendError(
         reply,

@@ -1,6 +1,7 @@
 import type { Logger } from '@taller/telemetry';
 import type pg from 'pg';
 import { Gauge, type Registry } from 'prom-client';
+import { databaseError } from '../db/databaseErrors.js';
 
 // One query serves both gauges of a scrape (prom-client collects them concurrently).
 const FRESH_MS = 1000;
@@ -28,7 +29,10 @@ export function registerOutboxLagMetrics(registry: Registry, pool: pg.Pool, logg
         return last;
       })
       .catch((error: unknown) => {
-        logger.warn({ err: error }, 'could not read the outbox lag; reporting the last value');
+        logger.warn(
+          { err: databaseError(error) },
+          'could not read the outbox lag; reporting the last value',
+        );
         return last;
       });
     reading = { at: performance.now(), done };

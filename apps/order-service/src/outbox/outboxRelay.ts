@@ -2,6 +2,7 @@ import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel } from 'amqplib';
 import type pg from 'pg';
 import { publishConfirmed, UnroutableError } from '../broker/publishConfirmed.js';
+import { databaseError } from '../db/databaseErrors.js';
 import type { ServiceMetrics } from '../metrics.js';
 
 export interface OutboxRelayOptions {
@@ -50,7 +51,7 @@ export class OutboxRelay {
   #nudged = false;
   #waiter: { wake: () => void; onNudge: boolean } | undefined;
   #loop: Promise<void> | undefined;
-  #lastPurge = 0;
+  #lastPurge = -Infinity;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
@@ -80,14 +81,21 @@ export class OutboxRelay {
     if (!channel) return 'blocked';
     this.#nudged = false; // this batch sees every row committed before now
     const client = await pool.connect();
+    // The connection can drop while the batch waits for confirms (no query running): without a
+    // listener that error would crash the process. The next query then fails and rolls back.
+    const onError = (error: Error) =>
+      logger.warn({ err: databaseError(error) }, 'outbox connection lost');
+    client.on('error', onError);
     let batch: { selected: number; sent: number; failures: unknown[] };
     try {
       batch = await this.#publishBatch(client, channel);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      client.off('error', onError);
       client.release(true); // its state is unknown: do not pool it
       throw error;
     }
+    client.off('error', onError);
     client.release();
     metrics.ordersPublished.inc(batch.sent);
     if (batch.failures.length > 0) {
@@ -145,7 +153,7 @@ export class OutboxRelay {
       } catch (error) {
         failures += 1;
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** failures);
-        logger.warn({ err: error, retryInMs: delay }, 'outbox relay batch failed');
+        logger.warn({ err: databaseError(error), retryInMs: delay }, 'outbox relay batch failed');
         await this.#sleep(delay, false);
         continue;
       }
@@ -172,7 +180,7 @@ export class OutboxRelay {
         [this.#options.retentionSeconds],
       );
     } catch (error) {
-      this.#options.logger.warn({ err: error }, 'could not purge sent outbox rows');
+      this.#options.logger.warn({ err: databaseError(error) }, 'could not purge sent outbox rows');
     }
   }
 

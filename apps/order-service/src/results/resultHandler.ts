@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { deadLetter, type DeadLetterReason } from '../broker/deadLetter.js';
+import { isChannelClosed } from '../broker/publishConfirmed.js';
 import { settle, type MessageHandler } from '../broker/queueConsumer.js';
-import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { databaseError, isDatabaseUnavailable } from '../db/databaseErrors.js';
 import { orderResultV1, type OrderResultV1 } from '../messages/orderResult.js';
 import { parseMessage } from '../messages/parseMessage.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -57,8 +58,8 @@ export function createResultHandler(options: ResultHandlerOptions): MessageHandl
       );
       settle(channel, message, 'ack');
     } catch (error) {
-      // The queue's own dead-letter exchange still keeps it (if the channel is closed, the
-      // broker redelivers it instead).
+      if (isChannelClosed(error)) return; // the broker redelivers the message
+      // Refused by the broker: the queue's own dead-letter exchange still keeps the message.
       logger.error({ err: error, reason }, 'could not publish to the dead-letter queue; rejecting');
       settle(channel, message, 'reject');
     }
@@ -110,7 +111,7 @@ export function createResultHandler(options: ResultHandlerOptions): MessageHandl
         }
         const delay = Math.min(delays.max, delays.initial * 2 ** (attempt - 1));
         logger.warn(
-          { err: error, orderId: event.orderId, retryInMs: delay },
+          { err: databaseError(error), orderId: event.orderId, retryInMs: delay },
           'database unavailable; retrying the result',
         );
         await sleep(delay);

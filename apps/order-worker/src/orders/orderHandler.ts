@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { deadLetter, republish, type DeadLetterReason } from '../broker/deadLetter.js';
-import { publishConfirmed } from '../broker/publishConfirmed.js';
+import { isChannelClosed, publishConfirmed } from '../broker/publishConfirmed.js';
 import { settle, type MessageHandler } from '../broker/queueConsumer.js';
 import { deadLetterQueueOf, retryQueueOf } from '../broker/topology.js';
 import { orderCreatedV1 } from '../messages/orderCreated.js';
@@ -55,8 +55,11 @@ export function createOrderHandler(options: OrderHandlerOptions): MessageHandler
       settle(channel, message, 'ack');
       return true;
     } catch (error) {
-      // A closed channel: the broker redelivers the message. Refused: requeue it after a pause.
-      logger.error({ err: error }, `could not move the message to the ${what}; requeueing`);
+      if (isChannelClosed(error)) return false; // the broker redelivers the message
+      logger.error(
+        { err: error },
+        `the broker refused the copy for the ${what}; requeueing after a pause`,
+      );
       await sleep(REQUEUE_DELAY_MS);
       settle(channel, message, 'requeue');
       return false;
@@ -109,6 +112,14 @@ export function createOrderHandler(options: OrderHandlerOptions): MessageHandler
       (result.type === 'order.processed' ? metrics.processed : metrics.failed).inc();
       stopTimer({ outcome: result.type === 'order.processed' ? 'processed' : 'failed' });
     } catch (error) {
+      if (isChannelClosed(error)) {
+        logger.info(
+          { orderId: order.orderId },
+          'channel closed before the result was confirmed; the broker redelivers the order',
+        );
+        stopTimer({ outcome: 'redelivered' });
+        return;
+      }
       const detail = (error as Error).message;
       if (retries >= retryDelaysMs.length) {
         await toDeadLetter(channel, message, {

@@ -1,0 +1,198 @@
+// The outbox relay against real PostgreSQL and RabbitMQ: publish only what the broker
+// confirmed, keep what it could not route, share the outbox between replicas, report lag.
+import { randomUUID } from 'node:crypto';
+import { amqpUrl } from '@taller/testing';
+import { createLogger } from '@taller/telemetry';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerConnection } from '../src/broker/brokerConnection.js';
+import { declareTopology } from '../src/broker/topology.js';
+import { orderCreatedV1 } from '../src/messages/orderCreated.js';
+import { createServiceMetrics } from '../src/metrics.js';
+import { OrderRepository } from '../src/orders/OrderRepository.js';
+import { placeOrder } from '../src/orders/placeOrder.js';
+import { registerOutboxLagMetrics } from '../src/outbox/outboxLag.js';
+import { OutboxRelay } from '../src/outbox/outboxRelay.js';
+import { brokerNames, deleteBrokerObjects, tapExchange } from './support/broker.js';
+import { migratedDatabase, type MigratedDatabase } from './support/database.js';
+import { metricValue, orderBody } from './support/orders.js';
+import { waitFor } from './support/waitFor.js';
+
+const logger = createLogger({ name: 'relay-test', level: 'silent' });
+const names = brokerNames();
+let db: MigratedDatabase;
+const brokers: BrokerConnection[] = [];
+const taps: { close(): Promise<void> }[] = [];
+
+async function connectBroker() {
+  const broker = await BrokerConnection.open({
+    url: await amqpUrl(),
+    name: 'relay-test',
+    logger,
+    initialDelayMs: 100,
+    maxDelayMs: 1000,
+    setup: ({ publisher }) =>
+      declareTopology(publisher, {
+        exchange: names.exchange,
+        resultsQueue: names.resultsQueue,
+        queueType: 'classic',
+      }),
+  });
+  await broker.waitForConnect();
+  brokers.push(broker);
+  return broker;
+}
+
+function relayFor(
+  broker: BrokerConnection,
+  options: { batchSize?: number; retentionSeconds?: number } = {},
+) {
+  const registry = new Registry();
+  const metrics = createServiceMetrics(registry);
+  const relay = new OutboxRelay({
+    pool: db.pool,
+    channel: () => broker.publisher,
+    exchange: names.exchange,
+    batchSize: options.batchSize ?? 100,
+    pollIntervalMs: 50,
+    retentionSeconds: options.retentionSeconds ?? 3600,
+    logger,
+    metrics,
+  });
+  return { relay, registry, metrics };
+}
+
+async function createOrders(count: number): Promise<string[]> {
+  const orders = new OrderRepository(db.pool);
+  const ids: string[] = [];
+  for (let n = 0; n < count; n += 1)
+    ids.push((await placeOrder(orders, orderBody(n), undefined)).order.id);
+  return ids;
+}
+
+async function unsent(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL',
+  );
+  return rows[0]!.n;
+}
+
+beforeAll(async () => {
+  db = await migratedDatabase();
+});
+
+afterAll(async () => {
+  await Promise.all(taps.map((tap) => tap.close()));
+  await Promise.all(brokers.map((broker) => broker.close()));
+  await deleteBrokerObjects(names.prefix);
+  await db?.close();
+});
+
+describe('outbox relay', () => {
+  it('keeps messages no queue would receive, then publishes them persistent once one is bound', async () => {
+    const broker = await connectBroker();
+    const { relay, registry } = relayFor(broker);
+    const ids = await createOrders(3);
+
+    expect(await relay.relayBatch()).toBe('blocked');
+    expect(await unsent()).toBe(3);
+    expect(
+      metricValue(await registry.metrics(), 'outbox_publish_failures_total{reason="unroutable"}'),
+    ).toBe(3);
+
+    const tap = await tapExchange(names.exchange, ['order.created']);
+    taps.push(tap);
+    expect(await relay.relayBatch()).toBe('partial');
+    expect(await unsent()).toBe(0);
+    await waitFor('3 published messages', () => tap.messages.length >= 3);
+    for (const message of tap.messages) {
+      const body = orderCreatedV1.parse(JSON.parse(message.content.toString()));
+      expect(message.properties).toMatchObject({
+        deliveryMode: 2,
+        messageId: body.eventId,
+        contentType: 'application/json',
+        type: 'order.created',
+      });
+      expect(message.fields.routingKey).toBe('order.created');
+    }
+    expect(tap.bodies().map((body) => body.orderId)).toEqual(ids);
+    expect(metricValue(await registry.metrics(), 'orders_published_total')).toBe(3);
+  });
+
+  it('shares the outbox between two replicas without publishing a row twice', async () => {
+    const tap = await tapExchange(names.exchange, ['order.created']);
+    taps.push(tap);
+    const ids = new Set(await createOrders(300));
+    const replicas = [
+      relayFor(await connectBroker(), { batchSize: 20 }),
+      relayFor(await connectBroker(), { batchSize: 20 }),
+    ];
+    for (const { relay } of replicas) relay.start();
+    await waitFor('an empty outbox', async () => (await unsent()) === 0);
+    await Promise.all(replicas.map(({ relay }) => relay.stop()));
+    await waitFor('300 messages', () => tap.messages.length >= 300);
+
+    const orderIds = tap.bodies().map((body) => body.orderId as string);
+    expect(orderIds).toHaveLength(300);
+    expect(new Set(orderIds)).toEqual(ids);
+    const published = await Promise.all(
+      replicas.map(async ({ registry }) =>
+        metricValue(await registry.metrics(), 'orders_published_total'),
+      ),
+    );
+    expect(published[0]! + published[1]!).toBe(300);
+    expect(Math.min(...published)).toBeGreaterThan(0);
+  });
+
+  it('exports the outbox lag: unsent count and the age of the oldest', async () => {
+    const registry = new Registry();
+    registerOutboxLagMetrics(registry, db.pool, logger);
+    await createOrders(2);
+    await db.pool.query(
+      `UPDATE outbox SET created_at = now() - interval '42 seconds' WHERE sent_at IS NULL`,
+    );
+    let text = await registry.metrics();
+    expect(metricValue(text, 'outbox_pending_messages')).toBe(2);
+    expect(metricValue(text, 'outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(42);
+
+    const { relay } = relayFor(brokers[0]!);
+    await relay.relayBatch();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // past the one-second reuse of a reading
+    text = await registry.metrics();
+    expect(metricValue(text, 'outbox_pending_messages')).toBe(0);
+    expect(metricValue(text, 'outbox_oldest_pending_age_seconds')).toBe(0);
+  });
+
+  it('purges sent rows once past the retention', async () => {
+    await createOrders(2);
+    const { relay } = relayFor(brokers[0]!, { retentionSeconds: 0 });
+    relay.start();
+    await waitFor('an outbox with no rows at all', async () => {
+      const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+      return rows[0]!.n === 0;
+    });
+    await relay.stop();
+  });
+
+  it('marks nothing sent when the broker closes the channel under a batch, and recovers', async () => {
+    const broker = await connectBroker();
+    await createOrders(5);
+    const channel = broker.publisher!;
+    const { relay } = relayFor(broker);
+    // The broker closes the channel (checking a missing exchange is a channel error) while the
+    // batch reads its rows and publishes.
+    const closing = channel.checkExchange(`missing-${randomUUID()}`).catch(() => undefined);
+    expect(await relay.relayBatch()).toBe('blocked');
+    await closing;
+    expect(await unsent()).toBe(5);
+    // The connection recovers by itself and the rows go out.
+    await waitFor(
+      'a new channel',
+      () => broker.publisher !== undefined && broker.publisher !== channel,
+    );
+    await waitFor(
+      'an empty outbox',
+      async () => (await relay.relayBatch()) !== 'blocked' && (await unsent()) === 0,
+    );
+  });
+});

@@ -1,0 +1,29 @@
+import { createTestDatabase, type TestDatabase } from '@taller/testing';
+import { createLogger } from '@taller/telemetry';
+import pg from 'pg';
+import { runMigrations } from '../../src/db/runMigrations.js';
+
+export interface MigratedDatabase {
+  database: TestDatabase;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/** A fresh database for one test file, migrated with the app's own migrations. */
+export async function migratedDatabase(): Promise<MigratedDatabase> {
+  const database = await createTestDatabase('orders');
+  await runMigrations({
+    connection: { connectionString: database.url },
+    logger: createLogger({ name: 'migrate', level: 'warn' }),
+  });
+  const pool = new pg.Pool({ connectionString: database.url, max: 5 });
+  pool.on('error', () => undefined); // connections a test terminates on purpose
+  return {
+    database,
+    pool,
+    close: async () => {
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
