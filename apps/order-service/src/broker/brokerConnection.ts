@@ -28,6 +28,7 @@ export interface BrokerOptions {
 export class BrokerConnection {
   #connected = false;
   #closing = false;
+  readonly #channels = new Set<ConfirmChannel>();
   #publisher: ConfirmChannel | undefined;
   #connection: RecoveringChannelModel | undefined;
 
@@ -68,6 +69,9 @@ export class BrokerConnection {
   async close(): Promise<void> {
     this.#closing = true;
     this.#connected = false;
+    // Channels first: closing one waits for the broker to process everything sent on it (acks
+    // included), whereas frames of different channels may leave the socket in any order.
+    await Promise.all([...this.#channels].map((channel) => channel.close().catch(() => undefined)));
     await this.#connection?.close();
   }
 
@@ -82,7 +86,9 @@ export class BrokerConnection {
       channel.on('error', (error: Error) =>
         this.logger.warn({ err: error }, 'broker channel error'),
       );
+      this.#channels.add(channel);
       channel.once('close', () => {
+        this.#channels.delete(channel);
         if (this.#closing) return;
         model.close().catch(() => undefined); // recovery reconnects and runs setup again
       });
