@@ -1,37 +1,59 @@
 import type pg from 'pg';
 import { ApiError } from '../http/apiError.js';
 import type { Cursor } from './cursor.js';
-import type { CreateTask, Task, TaskStatus } from './taskSchemas.js';
+import type { CreateTask, TaskStatus } from './taskSchemas.js';
 
-const COLUMNS = `id, title, description, status, version,
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
-const ORDER = 'ORDER BY created_at DESC, id DESC';
+/**
+ * A task as stored, already rendered as its API JSON by PostgreSQL (`row_to_json`): the API
+ * sends it as is, so no row of it is parsed into JavaScript values only to be serialised again.
+ */
+export interface StoredTask {
+  id: string;
+  version: number;
+  json: string;
+}
+
+// The API's fields, in the API's order; timestamps as JavaScript's toISOString() writes them
+// (the columns hold milliseconds, so nothing is rounded).
+const iso = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const FIELDS = `id, title, description, status, version,
+  ${iso('created_at')} AS "createdAt", ${iso('updated_at')} AS "updatedAt"`;
+const RENDER = 'SELECT t.id, t.version, row_to_json(t)::text AS json';
+// A list row also carries where it sits in the order, for the next page's cursor.
+const listed = (where: string) => `${RENDER}, t."createdAt" FROM (
+    SELECT ${FIELDS} FROM tasks ${where} ORDER BY created_at DESC, id DESC LIMIT $1
+  ) AS t ORDER BY t."createdAt" DESC, t.id DESC`;
 
 // Static statements only (values always travel as parameters), each prepared once per connection
 // by name. One statement per list shape keeps every plan on its index.
 const SQL = {
-  insert: `INSERT INTO tasks (title, description, status) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-  get: `SELECT ${COLUMNS} FROM tasks WHERE id = $1`,
-  list: `SELECT ${COLUMNS} FROM tasks ${ORDER} LIMIT $1`,
-  listAfter: `SELECT ${COLUMNS} FROM tasks WHERE (created_at, id) < ($2, $3) ${ORDER} LIMIT $1`,
-  listStatus: `SELECT ${COLUMNS} FROM tasks WHERE status = $2 ${ORDER} LIMIT $1`,
-  listStatusAfter: `SELECT ${COLUMNS} FROM tasks
-    WHERE status = $2 AND (created_at, id) < ($3, $4) ${ORDER} LIMIT $1`,
+  insert: `WITH t AS (
+    INSERT INTO tasks (title, description, status) VALUES ($1, $2, $3) RETURNING ${FIELDS}
+  ) ${RENDER} FROM t`,
+  get: `${RENDER} FROM (SELECT ${FIELDS} FROM tasks WHERE id = $1) AS t`,
+  list: listed(''),
+  listAfter: listed('WHERE (created_at, id) < ($2::timestamptz, $3::uuid)'),
+  listStatus: listed('WHERE status = $2'),
+  listStatusAfter: listed('WHERE status = $2 AND (created_at, id) < ($3::timestamptz, $4::uuid)'),
   // $2: the versions the client may have read; NULL means any (If-Match: *).
-  update: `UPDATE tasks SET
+  update: `WITH t AS (
+    UPDATE tasks SET
       title = COALESCE($3, title),
       description = COALESCE($4, description),
       status = COALESCE($5, status),
       version = version + 1,
       updated_at = now()
     WHERE id = $1 AND ($2::int[] IS NULL OR version = ANY($2::int[]))
-    RETURNING ${COLUMNS}`,
+    RETURNING ${FIELDS}
+  ) ${RENDER} FROM t`,
   delete: `DELETE FROM tasks WHERE id = $1 AND ($2::int[] IS NULL OR version = ANY($2::int[]))`,
   version: `SELECT version FROM tasks WHERE id = $1`,
 } as const;
 
 export interface TaskPage {
-  items: Task[];
+  /** Each task's JSON, newest first. */
+  items: string[];
   /** Where the next page starts; absent on the last page. */
   next?: Cursor;
 }
@@ -56,13 +78,13 @@ export class TaskRepository {
     this.#pool = pool;
   }
 
-  async create({ title, description, status }: CreateTask): Promise<Task> {
-    const { rows } = await this.#query<Task>('insert', [title, description, status]);
+  async create({ title, description, status }: CreateTask): Promise<StoredTask> {
+    const { rows } = await this.#query<StoredTask>('insert', [title, description, status]);
     return rows[0]!;
   }
 
-  async get(id: string): Promise<Task | undefined> {
-    const { rows } = await this.#query<Task>('get', [id]);
+  async get(id: string): Promise<StoredTask | undefined> {
+    const { rows } = await this.#query<StoredTask>('get', [id]);
     return rows[0];
   }
 
@@ -75,26 +97,29 @@ export class TaskRepository {
     status?: TaskStatus;
     after?: Cursor;
   }): Promise<TaskPage> {
+    type Row = StoredTask & { createdAt: string };
     // One row more than asked says whether another page exists.
     const { rows } = status
       ? after
-        ? await this.#query<Task>('listStatusAfter', [limit + 1, status, after.createdAt, after.id])
-        : await this.#query<Task>('listStatus', [limit + 1, status])
+        ? await this.#query<Row>('listStatusAfter', [limit + 1, status, after.createdAt, after.id])
+        : await this.#query<Row>('listStatus', [limit + 1, status])
       : after
-        ? await this.#query<Task>('listAfter', [limit + 1, after.createdAt, after.id])
-        : await this.#query<Task>('list', [limit + 1]);
-    if (rows.length <= limit) return { items: rows };
-    const items = rows.slice(0, limit);
-    const last = items[items.length - 1]!;
-    return { items, next: { createdAt: last.createdAt, id: last.id } };
+        ? await this.#query<Row>('listAfter', [limit + 1, after.createdAt, after.id])
+        : await this.#query<Row>('list', [limit + 1]);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => row.json),
+      next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : undefined,
+    };
   }
 
   async update(
     id: string,
     changes: TaskChanges,
     expected: ExpectedVersions,
-  ): Promise<WriteOutcome<Task>> {
-    const { rows } = await this.#query<Task>('update', [
+  ): Promise<WriteOutcome<StoredTask>> {
+    const { rows } = await this.#query<StoredTask>('update', [
       id,
       expected ?? null,
       changes.title ?? null,
@@ -130,9 +155,7 @@ export class TaskRepository {
           'database_unavailable',
           'The database is unavailable; retry shortly',
           null,
-          {
-            'retry-after': '1',
-          },
+          { 'retry-after': '1' },
           { cause: error },
         );
       }

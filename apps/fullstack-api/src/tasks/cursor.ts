@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Where a page ended in the list's order (newest first, ties broken by id). */
 export interface Cursor {
-  createdAt: Date;
+  /** ISO 8601, as the API shows `createdAt`. */
+  createdAt: string;
   id: string;
 }
 
@@ -10,7 +11,7 @@ const payload = z.tuple([z.iso.datetime(), z.guid()]);
 
 /** An opaque token for the page after `last`. */
 export function encodeCursor({ createdAt, id }: Cursor): string {
-  return Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 }
 
 /** The cursor inside a token, or undefined when the token was not made by `encodeCursor`. */
@@ -25,5 +26,5 @@ export function decodeCursor(token: string): Cursor | undefined {
   const result = payload.safeParse(parsed);
   if (!result.success) return undefined;
   const [createdAt, id] = result.data;
-  return { createdAt: new Date(createdAt), id: id.toLowerCase() };
+  return { createdAt, id: id.toLowerCase() };
 }

@@ -7,14 +7,15 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { etagOf, ifMatchVersions, ifNoneMatchHits } from './preconditions.js';
 import type { TaskCache } from './taskCache.js';
 import type { TaskMetrics } from './taskMetrics.js';
-import type { ExpectedVersions, TaskRepository, WriteOutcome } from './TaskRepository.js';
-import {
-  createTaskBody,
-  listTasksQuery,
-  taskId,
-  updateTaskBody,
-  type Task,
-} from './taskSchemas.js';
+import type {
+  ExpectedVersions,
+  StoredTask,
+  TaskRepository,
+  WriteOutcome,
+} from './TaskRepository.js';
+import { createTaskBody, listTasksQuery, taskId, updateTaskBody } from './taskSchemas.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export interface TaskRoutesOptions {
   repository: TaskRepository;
@@ -38,16 +39,18 @@ export function taskRoutes({
     .get(async (req, res) => {
       const query = parse(listTasksQuery, req.query, 'invalid_query');
       const after = query.cursor === undefined ? undefined : cursorFrom(query.cursor);
-      const key = `${query.status ?? '*'}:${query.limit}:${after ? `${after.createdAt.getTime()}:${after.id}` : ''}`;
+      const key = `${query.status ?? '*'}:${query.limit}:${after ? `${after.createdAt}:${after.id}` : ''}`;
       const page = await cache.read({ kind: 'list', query: key }, async () => {
         const { items, next } = await repository.list({
           limit: query.limit,
           status: query.status,
           after,
         });
-        return JSON.stringify({ items, nextCursor: next ? encodeCursor(next) : null });
+        return `{"items":[${items.join(',')}],"nextCursor":${next ? `"${encodeCursor(next)}"` : 'null'}}`;
       });
-      res.set('cache-control', 'no-cache').type('json').send(page);
+      res.setHeader('cache-control', 'no-cache');
+      res.setHeader('content-type', JSON_TYPE);
+      res.send(page);
     })
     .post(...body, async (req, res) => {
       const task = await repository.create(parse(createTaskBody, req.body, 'invalid_body'));
@@ -65,17 +68,19 @@ export function taskRoutes({
       // Cached as "<version>:<json>", so a hit needs no parsing to answer with its ETag.
       const cached = await cache.read({ kind: 'task', id }, async () => {
         const task = await repository.get(id);
-        return task && `${task.version}:${JSON.stringify(task)}`;
+        return task && `${task.version}:${task.json}`;
       });
       if (cached === undefined) throw taskNotFound(id);
       const colon = cached.indexOf(':');
       const etag = etagOf(cached.slice(0, colon));
-      res.set({ etag, 'cache-control': 'no-cache' });
-      if (ifNoneMatchHits(req.get('if-none-match'), etag)) {
+      res.setHeader('etag', etag);
+      res.setHeader('cache-control', 'no-cache');
+      if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
         res.status(304).end();
         return;
       }
-      res.type('json').send(cached.slice(colon + 1));
+      res.setHeader('content-type', JSON_TYPE);
+      res.send(cached.slice(colon + 1));
     })
     .patch(...body, async (req, res) => {
       const id = idFrom(req);
@@ -112,8 +117,10 @@ export function taskRoutes({
   return router;
 }
 
-function sendTask(res: Response, task: Task): void {
-  res.set('etag', etagOf(task.version)).json(task);
+function sendTask(res: Response, task: StoredTask): void {
+  res.setHeader('etag', etagOf(task.version));
+  res.setHeader('content-type', JSON_TYPE);
+  res.send(task.json);
 }
 
 /** The written value, or the 404/409/412 that says why the conditional write did not happen. */

@@ -4,17 +4,6 @@ import { MAX_VERSION } from './preconditions.js';
 export const TASK_STATUSES = ['todo', 'doing', 'done'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/** A task as the API returns it. */
-export interface Task {
-  id: string;
-  title: string;
-  description: string;
-  status: TaskStatus;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
 // PostgreSQL text cannot hold NUL, and a lone surrogate (\p{Cs}) would be silently replaced when
 // encoded: control characters and broken Unicode are refused here instead.
 const title = z
