@@ -24,6 +24,8 @@ export const configSchema = z.object({
   // Inference: worker threads, each with its own backend and copy of every model.
   INFERENCE_THREADS: positiveInt(containerCpus()),
   INFERENCE_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  // Nice increment of the inference threads (Linux): the event loop (probes, HTTP) comes first.
+  INFERENCE_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
 
   // Micro-batching: requests wait up to BATCH_TIMEOUT_MS for others to share a model call.
   MAX_BATCH_SIZE: positiveInt(32),

@@ -30,6 +30,7 @@ const pool = new InferencePool({
   threads: config.INFERENCE_THREADS,
   backend: config.INFERENCE_BACKEND,
   warmupBatchSizes: [...new Set([1, config.MAX_BATCH_SIZE])],
+  niceIncrement: config.INFERENCE_THREAD_NICE,
   logger,
 });
 const batcher = new PredictBatcher(pool, {

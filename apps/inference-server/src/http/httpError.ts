@@ -14,17 +14,18 @@ export class HttpError extends Error {
 
 /**
  * Every error answers as TF Serving does, `{"error": "..."}`: the message of client errors
- * (bad JSON, a body over the limit, a bad tensor...), a generic one for server faults (logged).
+ * (bad JSON, a body over the limit, a bad tensor...) and of deliberate 503s (not ready, queue
+ * full), a generic one for faults (logged).
  */
 export function tfServingErrors(app: FastifyInstance): void {
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return reply.code(status).send({ error: 'internal error' });
+    if (error instanceof HttpError) {
+      return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
     }
-    if (error instanceof HttpError) void reply.headers(error.headers);
-    return reply.code(status).send({ error: error.message });
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: error.message });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'internal error' });
   });
   app.setNotFoundHandler((request, reply) =>
     reply

@@ -14,6 +14,8 @@ export interface InferencePoolOptions {
   threads: number;
   backend: BackendPreference;
   warmupBatchSizes: number[];
+  /** How much lower the threads' CPU priority is than the event loop's (nice increment). */
+  niceIncrement: number;
   /** Folder of the .wasm binaries, when not the package's own. */
   wasmDir?: string | undefined;
   /** How long a sync waits for every thread to load its models. */
@@ -46,13 +48,19 @@ export class InferencePool {
     threads,
     backend,
     warmupBatchSizes,
+    niceIncrement,
     wasmDir,
     syncTimeoutMs,
     logger,
   }: InferencePoolOptions) {
     this.threads = threads;
     this.#syncTimeoutMs = syncTimeoutMs ?? 120_000;
-    const workerData: WorkerOptions = { preference: backend, wasmDir, warmupBatchSizes };
+    const workerData: WorkerOptions = {
+      preference: backend,
+      wasmDir,
+      warmupBatchSizes,
+      niceIncrement,
+    };
     this.#piscina = new Piscina({
       filename: workerFile.href,
       minThreads: threads,

@@ -20,6 +20,8 @@ export interface Signature {
 export interface WorkerOptions extends BackendOptions {
   /** Batch sizes run once on every model load, so no request pays for first-use allocation. */
   warmupBatchSizes: number[];
+  /** Added to the thread's nice value, so the event loop wins the CPU from inference. */
+  niceIncrement: number;
 }
 
 /** Runs one batch; `input` holds `rows` instances back to back. */

@@ -109,9 +109,7 @@ export async function readModelArtifacts(dir: string): Promise<io.ModelArtifacts
   return {
     modelTopology: json.modelTopology,
     format: json.format,
-    weightSpecs: json.weightsManifest.flatMap(
-      (group) => group.weights,
-    ),
+    weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
     weightData: weightData.buffer,
   };
 }

@@ -1,0 +1,125 @@
+import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digitImage } from './support/digits.js';
+import { get, post } from './support/http.js';
+import { SHIPPED_VERSION } from './support/inProcessModel.js';
+import { eventually, ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import {
+  modelMetadataShape,
+  modelStatusShape,
+  rowPredictShape,
+} from './support/tfServingShapes.js';
+
+let server: ServerProcess;
+let models: string;
+const images = [digitImage(2), digitImage(3)];
+
+beforeAll(async () => {
+  models = await mkdtemp(join(tmpdir(), 'inference-versions-'));
+  await cp(SHIPPED_VERSION, join(models, 'mnist', '1'), { recursive: true });
+  server = await startServer({
+    MODEL_BASE_PATH: models,
+    MODEL_POLL_INTERVAL_MS: '100',
+    MODEL_LOAD_DELAY_MS: '500',
+    INFERENCE_THREADS: '2',
+    LOG_LEVEL: 'warn',
+  });
+  await ready(server);
+});
+afterAll(async () => {
+  await server.stop();
+  await rm(models, { recursive: true, force: true });
+});
+
+/** Publishes a copy of version 1 whose output bias favours class 0, renamed into place at once. */
+async function publishVersion(version: number): Promise<void> {
+  const staging = join(models, 'mnist', `.staging-${version}`);
+  await cp(SHIPPED_VERSION, staging, { recursive: true });
+  const json = JSON.parse(await readFile(join(staging, 'model.json'), 'utf8')) as {
+    weightsManifest: { weights: { name: string; shape: number[] }[] }[];
+  };
+  const specs = json.weightsManifest.flatMap((group) => group.weights);
+  const before = specs.findIndex((spec) => spec.name === 'probabilities/bias');
+  const offset = specs
+    .slice(0, before)
+    .reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  const weights = await readFile(join(staging, 'weights.bin'));
+  weights.writeFloatLE(weights.readFloatLE(offset) + 4, offset);
+  await writeFile(join(staging, 'weights.bin'), weights);
+  await rename(staging, join(models, 'mnist', String(version)));
+}
+
+async function predict(path: string) {
+  const reply = await post(`${server.url}${path}`, { instances: images });
+  expect(reply.status).toBe(200);
+  return rowPredictShape.parse(reply.body).predictions;
+}
+
+async function versionStates(): Promise<Record<string, string>> {
+  const { body } = await get(`${server.url}/v1/models/mnist`);
+  const status = modelStatusShape.parse(body).model_version_status;
+  return Object.fromEntries(status.map((v) => [v.version, v.state]));
+}
+
+describe('model versions', () => {
+  it('a new version becomes latest without one failed request; a removed one is unloaded', async () => {
+    // Clients that keep predicting with `latest` through every change below.
+    let running = true;
+    const statuses: number[] = [];
+    const clients = Array.from({ length: 4 }, async () => {
+      while (running) {
+        const reply = await fetch(`${server.url}/v1/models/mnist:predict`, {
+          method: 'POST',
+          body: JSON.stringify({ instances: images }),
+        });
+        await reply.arrayBuffer();
+        statuses.push(reply.status);
+      }
+    });
+
+    const v1 = await predict('/v1/models/mnist:predict');
+    await publishVersion(2);
+    // Loading (artificially slow): version 1 still answers as latest meanwhile.
+    await eventually(async () => ((await versionStates())['2'] === 'LOADING' ? true : undefined));
+    expect(await predict('/v1/models/mnist:predict')).toEqual(v1);
+    await eventually(async () => ((await versionStates())['2'] === 'AVAILABLE' ? true : undefined));
+    expect(await versionStates()).toEqual({ '2': 'AVAILABLE', '1': 'AVAILABLE' });
+
+    const metadata = modelMetadataShape.parse(
+      (await get(`${server.url}/v1/models/mnist/metadata`)).body,
+    );
+    expect(metadata.model_spec.version).toBe('2');
+    const v2 = await predict('/v1/models/mnist/versions/2:predict');
+    expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
+    expect(await predict('/v1/models/mnist/versions/1:predict')).toEqual(v1);
+    expect(v2[0]![0]).toBeGreaterThan(v1[0]![0]!); // the new bias shows
+
+    await rm(join(models, 'mnist', '1'), { recursive: true });
+    await eventually(async () =>
+      Object.keys(await versionStates()).join() === '2' ? true : undefined,
+    );
+    const gone = await post(`${server.url}/v1/models/mnist/versions/1:predict`, {
+      instances: images,
+    });
+    expect(gone.status).toBe(404);
+
+    // A broken version is reported and changes nothing else.
+    await mkdir(join(models, 'mnist', '3'));
+    await writeFile(join(models, 'mnist', '3', 'model.json'), '{"format": "layers-model"');
+    await eventually(async () => ((await versionStates())['3'] === 'END' ? true : undefined));
+    const { body } = await get(`${server.url}/v1/models/mnist/versions/3`);
+    const { status } = modelStatusShape.parse(body).model_version_status[0]!;
+    expect(status.error_code).toBe('UNKNOWN');
+    expect(status.error_message).toMatch(/model.json is not a TensorFlow.js LayersModel/);
+    expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
+    expect((await get(`${server.url}/readyz`)).status).toBe(200);
+
+    running = false;
+    await Promise.all(clients);
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect(server.logs.map((entry) => entry.msg)).toContain('model version is invalid');
+  });
+});
