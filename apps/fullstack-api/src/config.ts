@@ -54,6 +54,8 @@ export const configSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  // Completes a REDIS_URL that carries no password (URL in a ConfigMap, password in a Secret).
+  REDIS_PASSWORD: z.string().optional(),
   REDIS_PREFIX: z.string().default('fullstack:'),
   REDIS_COMMAND_TIMEOUT_MS: milliseconds(200),
   REDIS_COOLDOWN_MS: milliseconds(1000),

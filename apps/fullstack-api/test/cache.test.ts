@@ -112,7 +112,7 @@ describe('read cache', () => {
 
 describe('TaskCache', () => {
   it('drops a fill that raced an invalidation instead of keeping the old value', async () => {
-    const client = createRedis({ REDIS_URL: app.config.REDIS_URL, REDIS_COMMAND_TIMEOUT_MS: 1000 });
+    const client = createRedis({ ...app.config, REDIS_COMMAND_TIMEOUT_MS: 1000 });
     const registry = new Registry();
     const cache = new TaskCache({
       redis: new RedisAvailability({

@@ -158,6 +158,24 @@ describe('when Redis goes away', () => {
   });
 });
 
+describe('a Redis that requires a password', () => {
+  it('is reached with REDIS_PASSWORD completing REDIS_URL', async () => {
+    const password = 'p@ss:w/rd#1';
+    const guarded = await startRedisServer({ password });
+    try {
+      const app = await start({ REDIS_URL: guarded.url, REDIS_PASSWORD: password });
+      const ready = await call<Readiness>(app.url, 'GET', '/readyz');
+      expect(ready.body.checks.redis).toMatchObject({ status: 'ok' });
+      const wrong = await start({ REDIS_URL: guarded.url, REDIS_PASSWORD: 'nope' });
+      expect((await call<Readiness>(wrong.url, 'GET', '/readyz')).body.checks.redis).toMatchObject({
+        status: 'fail',
+      });
+    } finally {
+      await guarded.kill();
+    }
+  });
+});
+
 describe('when PostgreSQL is unreachable', () => {
   it('is not ready and answers 503 with the error shape, while liveness stays 200', async () => {
     const app = await startTestApp(`postgres://postgres@127.0.0.1:${await freePort()}/nowhere`, {

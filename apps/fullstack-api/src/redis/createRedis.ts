@@ -6,8 +6,12 @@ import type { Config } from '../config.js';
  * while disconnected (no offline queue piling up), a command that does not answer within
  * REDIS_COMMAND_TIMEOUT_MS fails, and reconnection keeps trying in the background.
  */
-export function createRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_COMMAND_TIMEOUT_MS'>): Redis {
-  return new Redis(config.REDIS_URL, {
+export function createRedis(
+  config: Pick<Config, 'REDIS_URL' | 'REDIS_PASSWORD' | 'REDIS_COMMAND_TIMEOUT_MS'>,
+): Redis {
+  const url = new URL(config.REDIS_URL);
+  if (!url.password && config.REDIS_PASSWORD) url.password = config.REDIS_PASSWORD;
+  return new Redis(url.toString(), {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,

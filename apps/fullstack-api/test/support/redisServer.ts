@@ -33,11 +33,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `redis-server` on a free port (no persistence) and waits until it answers PING. */
-export async function startRedisServer(): Promise<RedisServer> {
+/**
+ * Starts `redis-server` on a free port (no persistence) and waits until it answers PING.
+ * With a password, `url` carries none: the caller supplies it.
+ */
+export async function startRedisServer({
+  password,
+}: { password?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
-  let child = await launch(port, url);
+  const extra = password === undefined ? [] : ['--requirepass', password];
+  const probeUrl =
+    password === undefined ? url : `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  let child = await launch(port, probeUrl, extra);
   return {
     url,
     port,
@@ -51,12 +59,12 @@ export async function startRedisServer(): Promise<RedisServer> {
     freeze: () => child.kill('SIGSTOP'),
     thaw: () => child.kill('SIGCONT'),
     async restart() {
-      child = await launch(port, url);
+      child = await launch(port, probeUrl, extra);
     },
   };
 }
 
-async function launch(port: number, url: string): Promise<ChildProcess> {
+async function launch(port: number, url: string, extra: string[]): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -70,6 +78,7 @@ async function launch(port: number, url: string): Promise<ChildProcess> {
       'no',
       '--dir',
       tmpdir(),
+      ...extra,
     ],
     { stdio: 'ignore' },
   );
