@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 // Tests run the apps as real processes, from their TypeScript sources. The worker is started
@@ -27,40 +29,49 @@ export interface AppProcess {
 
 const running = new Set<AppProcess>();
 
-/** Starts `node <entry>` with tsx and resolves once it logs the port it listens on. */
+/** A port free right now, for a child process to listen on. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+/** Starts `node <entry>` with tsx and resolves once it answers /livez. */
 export async function startProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
 ): Promise<AppProcess> {
+  const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@taller/source', entry], {
     cwd: dirname(dirname(entry)),
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', SHUTDOWN_DRAIN_DELAY_MS: '0', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ msg: line });
+    }
+  });
   const exited = once(child, 'exit').then(
     ([code, signal]) => (code ?? signal) as number | NodeJS.Signals,
   );
-  const port = new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (entry.msg === 'listening') resolve(entry.port as number);
-      } catch {
-        logs.push({ msg: line });
-      }
-    });
-    void exited.then((code) =>
-      reject(new Error(`${name} exited (${code}) before listening: ${stderr}`)),
-    );
-  });
   const app: AppProcess = {
     name,
-    url: '',
+    url: `http://127.0.0.1:${port}`,
     child,
     logs,
     exited,
@@ -74,13 +85,19 @@ export async function startProcess(
       [...logs.slice(-lines).map((entry) => JSON.stringify(entry)), stderr.slice(-2000)].join('\n'),
   };
   running.add(app);
-  const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  try {
-    app.url = `http://127.0.0.1:${await port}`;
-  } finally {
-    clearTimeout(timeout);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      running.delete(app);
+      throw new Error(`${name} exited (${await exited}) before listening: ${stderr}`);
+    }
+    if ((await fetch(`${app.url}/livez`).catch(() => undefined))?.ok) return app;
+    if (Date.now() > deadline) {
+      await app.stop('SIGKILL');
+      throw new Error(`${name} did not start listening within 30 s: ${app.tail()}`);
+    }
+    await sleep(50);
   }
-  return app;
 }
 
 /** Kills whatever a test left running (for afterAll, also when a test failed). */

@@ -1,0 +1,293 @@
+// order-service + order-worker benchmark, on real processes against local PostgreSQL and
+// RabbitMQ. In one run: the raw baseline (amqplib publishing persistent 200-byte messages with
+// confirms to a durable queue), accepted orders/s on POST /orders, and with 1 and 3 workers the
+// sustained end-to-end rate (accepted -> processed) and the end-to-end p50/p99 at half of it.
+// Prints the ratios against the issue's targets. Bounded: about a minute and a half.
+//
+//   eval "$(bash scripts/services.sh)" && npm run bench -w apps/order-service
+import { setTimeout as sleep } from 'node:timers/promises';
+import { amqpUrl, createTestDatabase, uniqueName } from '@taller/testing';
+import { createLogger } from '@taller/telemetry';
+import amqp from 'amqplib';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { runMigrations } from '../src/db/runMigrations.js';
+import { deleteBrokerObjects } from '../test/support/broker.js';
+import { orderBody } from '../test/support/orders.js';
+import {
+  SERVICE_ENTRY,
+  WORKER_ENTRY,
+  startProcess,
+  stopAll,
+  type AppProcess,
+} from '../test/support/processes.js';
+
+const settings = {
+  rawMessages: 20_000,
+  rawWindow: 1000, // unconfirmed messages in flight
+  acceptedSeconds: 8,
+  connections: 32,
+  fulfilmentDelayMs: 20,
+  prefetch: Number(process.env.BENCH_PREFETCH ?? 10),
+  backlogPerWorker: 2500,
+  latencySeconds: 8,
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+};
+
+const targets = { acceptedVsRaw: 0.2, endToEndVsRaw: 0.1, p99Ms: 250, scaling: 2.5 };
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
+
+/** amqplib publishing persistent 200-byte messages with confirms to a durable queue. */
+async function rawPublishRate(url: string, queue: string): Promise<number> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    await channel.assertQueue(queue, { durable: true });
+    const body = Buffer.alloc(200, 'x');
+    let outstanding = 0;
+    let wake: (() => void) | undefined;
+    const started = performance.now();
+    for (let i = 0; i < settings.rawMessages; i += 1) {
+      while (outstanding >= settings.rawWindow)
+        await new Promise<void>((resolve) => (wake = resolve));
+      outstanding += 1;
+      channel.sendToQueue(queue, body, { persistent: true }, () => {
+        outstanding -= 1;
+        wake?.();
+      });
+    }
+    await channel.waitForConfirms();
+    const rate = settings.rawMessages / ((performance.now() - started) / 1000);
+    await channel.deleteQueue(queue);
+    return rate;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Closed loop: POSTs `count` orders from `lanes` concurrent clients; send time per order id. */
+async function submitBacklog(
+  url: string,
+  count: number,
+  lanes: number,
+): Promise<Map<string, number>> {
+  const sent = new Map<string, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < count) {
+        const n = next++;
+        const at = Date.now();
+        const id = await postOrder(url, n);
+        sent.set(id, at);
+      }
+    }),
+  );
+  return sent;
+}
+
+/** Open loop: POSTs at a fixed rate whatever the answers take; send time per order id. */
+async function submitAtRate(
+  url: string,
+  perSecond: number,
+  seconds: number,
+): Promise<Map<string, number>> {
+  const sent = new Map<string, number>();
+  const pending: Promise<void>[] = [];
+  const started = Date.now();
+  let issued = 0;
+  while (Date.now() - started < seconds * 1000) {
+    const due = Math.floor(((Date.now() - started) / 1000) * perSecond);
+    for (; issued < due; issued += 1) {
+      const at = Date.now();
+      const n = issued;
+      pending.push(postOrder(url, n).then((id) => void sent.set(id, at)));
+    }
+    await sleep(5);
+  }
+  await Promise.all(pending);
+  return sent;
+}
+
+async function postOrder(url: string, n: number): Promise<string> {
+  const response = await fetch(`${url}/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(orderBody(n)),
+  });
+  if (response.status !== 202) throw new Error(`POST /orders answered ${response.status}`);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/** When each order became processed (its final status stored, visible to GET), in ms. */
+async function processedTimes(
+  pool: pg.Pool,
+  ids: string[],
+  timeoutMs = 120_000,
+): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await pool.query<{ done: number }>(
+      `SELECT count(*)::int AS done FROM orders WHERE id = ANY($1::uuid[]) AND status <> 'pending'`,
+      [ids],
+    );
+    if (rows[0]!.done === ids.length) break;
+    if (Date.now() > deadline)
+      throw new Error(`only ${rows[0]!.done} of ${ids.length} orders processed in time`);
+    await sleep(200);
+  }
+  const { rows } = await pool.query<{ id: string; at: number }>(
+    `SELECT id, (EXTRACT(EPOCH FROM updated_at) * 1000)::float8 AS at FROM orders WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return rows.map((row) => row.at);
+}
+
+/** Sustained rate: orders processed per second between the 10th and 90th percentile of a backlog. */
+async function sustainedRate(pool: pg.Pool, url: string, count: number): Promise<number> {
+  const sent = await submitBacklog(url, count, settings.connections);
+  const times = (await processedTimes(pool, [...sent.keys()])).sort((a, b) => a - b);
+  const from = quantile(times, 0.1);
+  const to = quantile(times, 0.9);
+  return (0.8 * times.length) / ((to - from) / 1000);
+}
+
+async function endToEndLatency(pool: pg.Pool, url: string, perSecond: number) {
+  const sent = await submitAtRate(url, perSecond, settings.latencySeconds);
+  const ids = [...sent.keys()];
+  const done = await processedTimes(pool, ids);
+  const { rows } = await pool.query<{ id: string; at: number }>(
+    `SELECT id, (EXTRACT(EPOCH FROM updated_at) * 1000)::float8 AS at FROM orders WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const latencies = rows.map((row) => row.at - sent.get(row.id)!).sort((a, b) => a - b);
+  return { count: done.length, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+async function drainOutbox(pool: pg.Pool): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL',
+    );
+    if (rows[0]!.n === 0) return;
+    await sleep(200);
+  }
+}
+
+async function main() {
+  const url = await amqpUrl();
+  const prefix = uniqueName('orderbench');
+  const names = {
+    exchange: `${prefix}.orders`,
+    results: `${prefix}.results`,
+    queue: `${prefix}.worker`,
+  };
+  const database = await createTestDatabase('orders_bench');
+  await runMigrations({
+    connection: { connectionString: database.url },
+    logger: createLogger({ name: 'bench', level: 'warn' }),
+  });
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+  const workers: AppProcess[] = [];
+  const startWorkers = async (count: number) => {
+    const started = await Promise.all(
+      Array.from({ length: count }, () =>
+        startProcess('order-worker', WORKER_ENTRY, {
+          AMQP_URL: url,
+          ORDERS_EXCHANGE: names.exchange,
+          ORDERS_QUEUE: names.queue,
+          FULFILMENT_DELAY_MS: String(settings.fulfilmentDelayMs),
+          PREFETCH: String(settings.prefetch),
+          LOG_LEVEL: settings.logLevel,
+        }),
+      ),
+    );
+    workers.push(...started);
+    for (const worker of started) {
+      while ((await fetch(`${worker.url}/readyz`)).status !== 200) await sleep(50);
+    }
+  };
+
+  try {
+    console.log(`settings: ${JSON.stringify(settings)}`);
+    const raw = await rawPublishRate(url, `${prefix}.raw`);
+    console.log(`raw confirmed publish: ${round(raw)} msg/s`);
+
+    const service = await startProcess('order-service', SERVICE_ENTRY, {
+      AMQP_URL: url,
+      DATABASE_URL: database.url,
+      ORDERS_EXCHANGE: names.exchange,
+      RESULTS_QUEUE: names.results,
+      LOG_LEVEL: settings.logLevel,
+    });
+    await startWorkers(1); // declares the work queue, so order.created is routable
+
+    const cannon = await autocannon({
+      url: `${service.url}/orders`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(orderBody(1)),
+      connections: settings.connections,
+      duration: settings.acceptedSeconds,
+    });
+    const accepted = cannon['2xx'] / cannon.duration;
+    console.log(
+      `accepted: ${round(accepted)} orders/s (p50 ${cannon.latency.p50} ms, p99 ${cannon.latency.p99} ms, non-2xx ${cannon.non2xx}, errors ${cannon.errors})`,
+    );
+    // The accepted-rate backlog is not part of the end-to-end runs: publish it, then drop it.
+    await drainOutbox(pool);
+    const admin = await amqp.connect(url);
+    await (await admin.createChannel()).purgeQueue(names.queue);
+    await admin.close();
+    await sleep(1000);
+
+    const runs: {
+      workers: number;
+      sustained: number;
+      p50: number;
+      p99: number;
+      offered: number;
+    }[] = [];
+    for (const count of [1, 3]) {
+      await startWorkers(count - workers.length);
+      const sustained = await sustainedRate(pool, service.url, settings.backlogPerWorker * count);
+      const offered = sustained / 2;
+      const latency = await endToEndLatency(pool, service.url, offered);
+      runs.push({ workers: count, sustained, offered, p50: latency.p50, p99: latency.p99 });
+      console.log(
+        `${count} worker(s): sustained ${round(sustained)} orders/s; at ${round(offered)}/s offered: p50 ${round(latency.p50)} ms, p99 ${round(latency.p99)} ms (${latency.count} orders)`,
+      );
+    }
+
+    const [one, three] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+    console.log('\nratios against the targets');
+    console.log(
+      `  accepted / raw publish            ${round(accepted / raw, 3)}  (target >= ${targets.acceptedVsRaw}) ${check(accepted / raw >= targets.acceptedVsRaw)}`,
+    );
+    console.log(
+      `  sustained e2e (3 workers) / raw   ${round(three.sustained / raw, 3)}  (target >= ${targets.endToEndVsRaw}) ${check(three.sustained / raw >= targets.endToEndVsRaw)}`,
+    );
+    console.log(`  sustained e2e (1 worker) / raw    ${round(one.sustained / raw, 3)}`);
+    console.log(
+      `  3 workers / 1 worker              ${round(three.sustained / one.sustained, 2)}  (target >= ${targets.scaling}) ${check(three.sustained / one.sustained >= targets.scaling)}`,
+    );
+    for (const run of runs) {
+      console.log(
+        `  e2e p99 at half max, ${run.workers} worker(s)   ${round(run.p99)} ms  (target < ${targets.p99Ms} ms) ${check(run.p99 < targets.p99Ms)}`,
+      );
+    }
+  } finally {
+    await stopAll();
+    await pool.end();
+    await deleteBrokerObjects(prefix);
+    await database.drop();
+  }
+}
+
+await main();
