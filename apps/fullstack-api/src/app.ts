@@ -93,7 +93,7 @@ export function buildApp({
       },
     }),
   );
-  app.use(expressHealthRoutes(health));
+  expressHealthRoutes(app, health);
   app.get('/metrics', expressMetricsHandler(metrics));
 
   const api = express.Router();

@@ -12,7 +12,7 @@ afterAll(async () => {
 
 async function serveExpress(health: Health): Promise<string> {
   const app = express();
-  app.use(expressHealthRoutes(health));
+  expressHealthRoutes(app, health);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   closers.push(() => new Promise((resolve) => server.close(resolve)));
