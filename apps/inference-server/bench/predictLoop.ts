@@ -3,14 +3,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendPreference } from '../src/inference/backend.js';
+import { lowerThreadPriority } from '../src/inference/threadPriority.js';
 import { readModelArtifacts } from '../src/models/modelFiles.js';
 
-const { modelDir, batchSize, seconds, preference } = workerData as {
+const { modelDir, batchSize, seconds, preference, niceIncrement } = workerData as {
   modelDir: string;
   batchSize: number;
   seconds: number;
   preference: BackendPreference;
+  niceIncrement: number;
 };
+lowerThreadPriority(niceIncrement); // as the server's inference threads
 
 const backend = await initBackend({ preference });
 const model = await tf.loadLayersModel(tf.io.fromMemory(await readModelArtifacts(modelDir)));

@@ -1,7 +1,8 @@
 // `npm run bench -w apps/inference-server`: predictions per second and latency through the HTTP
 // API at 64 connections, micro-batching on and off, against the limit measured in the same run:
 // the same model, backend and number of threads calling model.predict on full batches with no
-// HTTP at all. Cases are interleaved over several rounds and the medians reported. About 2 minutes.
+// HTTP at all (and the same at batch 1: what batching can gain at most). Cases are interleaved over
+// several rounds and the medians reported. About 2 minutes.
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -16,6 +17,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = Number(process.env.INFERENCE_THREADS ?? containerCpus());
 const MAX_BATCH = Number(process.env.MAX_BATCH_SIZE ?? 32);
 const BATCH_TIMEOUT_MS = process.env.BATCH_TIMEOUT_MS ?? '2';
+const NICE = Number(process.env.INFERENCE_THREAD_NICE ?? 10);
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 interface Sample {
@@ -29,7 +31,7 @@ interface Sample {
 
 const body = JSON.stringify({ instances: [digitImage(0)] });
 
-async function limit(): Promise<Sample> {
+async function limit(batchSize: number): Promise<Sample> {
   const workers = Array.from(
     { length: THREADS },
     () =>
@@ -37,7 +39,7 @@ async function limit(): Promise<Sample> {
         execArgv: ['--import', 'tsx'],
         workerData: {
           modelDir: SHIPPED_VERSION,
-          batchSize: MAX_BATCH,
+          batchSize,
           seconds: SECONDS,
           preference: 'auto',
         },
@@ -92,16 +94,18 @@ const serverEnv = (maxBatch: number) => ({
   MAX_BATCH_SIZE: String(maxBatch),
   BATCH_TIMEOUT_MS,
   MAX_QUEUED_REQUESTS: '1024',
+  INFERENCE_THREAD_NICE: String(NICE),
   LOG_LEVEL: 'warn',
 });
 
-const samples: Record<string, Sample[]> = { limit: [], batched: [], unbatched: [] };
+const samples: Record<string, Sample[]> = { limit: [], limitOne: [], batched: [], unbatched: [] };
 const batched = await startServer(serverEnv(MAX_BATCH));
 const unbatched = await startServer(serverEnv(1));
 try {
   await Promise.all([ready(batched), ready(unbatched)]);
   for (let round = 1; round <= ROUNDS; round += 1) {
-    samples.limit!.push(await limit());
+    samples.limit!.push(await limit(MAX_BATCH));
+    samples.limitOne!.push(await limit(1));
     samples.batched!.push(await http(batched));
     samples.unbatched!.push(await http(unbatched));
     console.error(`round ${round}/${ROUNDS} done`);
@@ -121,7 +125,7 @@ const summary = Object.fromEntries(
       ]),
     ) as unknown as Sample,
   ]),
-) as Record<'limit' | 'batched' | 'unbatched', Sample>;
+) as Record<'limit' | 'limitOne' | 'batched' | 'unbatched', Sample>;
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
 console.log(
@@ -133,6 +137,7 @@ console.log(
 );
 const rows: [string, Sample][] = [
   [`limit: model.predict, batch ${MAX_BATCH}`, summary.limit],
+  ['limit: model.predict, batch 1', summary.limitOne],
   [`HTTP, batched (max ${MAX_BATCH})`, summary.batched],
   ['HTTP, unbatched (max 1)', summary.unbatched],
 ];
@@ -146,4 +151,8 @@ const vsLimit = summary.batched.predictionsPerSecond / summary.limit.predictions
 const vsUnbatched = summary.batched.predictionsPerSecond / summary.unbatched.predictionsPerSecond;
 console.log(`\nbatched HTTP / limit:     ${vsLimit.toFixed(2)}x (target >= 0.6x)`);
 console.log(`batched / unbatched HTTP: ${vsUnbatched.toFixed(2)}x (target >= 4x)`);
+console.log(
+  `model.predict batch ${MAX_BATCH} / batch 1: ${(summary.limit.predictionsPerSecond / summary.limitOne.predictionsPerSecond).toFixed(2)}x ` +
+    '(what batching can gain at most, before any HTTP cost)',
+);
 console.log(`(CPU columns: cores used by the server process and by this load generator)`);

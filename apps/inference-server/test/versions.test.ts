@@ -116,10 +116,28 @@ describe('model versions', () => {
     expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
     expect((await get(`${server.url}/readyz`)).status).toBe(200);
 
+    // So is one whose files are in order but which the threads cannot build.
+    const unbuildable = join(models, 'mnist', '.staging-4');
+    await cp(SHIPPED_VERSION, unbuildable, { recursive: true });
+    const json = JSON.parse(await readFile(join(unbuildable, 'model.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    await writeFile(
+      join(unbuildable, 'model.json'),
+      JSON.stringify({ ...json, modelTopology: { class_name: 'Nope' } }),
+    );
+    await rename(unbuildable, join(models, 'mnist', '4'));
+    await eventually(async () => ((await versionStates())['4'] === 'END' ? true : undefined));
+    expect(await versionStates()).toEqual({ '4': 'END', '3': 'END', '2': 'AVAILABLE' });
+    expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
+
     running = false;
     await Promise.all(clients);
     expect(statuses.length).toBeGreaterThan(20);
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
-    expect(server.logs.map((entry) => entry.msg)).toContain('model version is invalid');
+    const messages = server.logs.map((entry) => entry.msg);
+    expect(messages).toContain('model version is invalid');
+    expect(messages).toContain('model version failed to load');
   });
 });

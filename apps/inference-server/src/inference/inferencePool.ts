@@ -42,6 +42,7 @@ export class InferencePool {
   readonly threads: number;
   readonly #piscina: Piscina;
   readonly #syncTimeoutMs: number;
+  readonly #logger: Logger;
   #backend: BackendChoice | undefined;
 
   constructor({
@@ -55,6 +56,7 @@ export class InferencePool {
   }: InferencePoolOptions) {
     this.threads = threads;
     this.#syncTimeoutMs = syncTimeoutMs ?? 120_000;
+    this.#logger = logger;
     const workerData: WorkerOptions = {
       preference: backend,
       wasmDir,
@@ -110,6 +112,13 @@ export class InferencePool {
       Array.from({ length: this.threads }, () => this.#piscina.run(task)),
     )) as SyncReply[];
     this.#backend ??= replies[0]?.backend;
+    if (replies.some((reply) => !reply.synchronized)) {
+      // A thread died and was replaced meanwhile: it loads the models on its first request.
+      this.#logger.warn(
+        { threads: new Set(replies.map((reply) => reply.threadId)).size, expected: this.threads },
+        'not every inference thread took part in the model sync',
+      );
+    }
     const report: SyncReport = { loaded: new Map(), errors: new Map() };
     for (const path of paths) {
       const error = replies.map((reply) => reply.errors[path]).find((e) => e !== undefined);

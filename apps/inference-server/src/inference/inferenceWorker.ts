@@ -1,10 +1,10 @@
 // A piscina worker thread: its own TensorFlow.js backend and its own copy of every served model.
-import { getPriority, setPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { workerData } from 'piscina';
 import { readModelArtifacts } from '../models/modelFiles.js';
 import { initBackend } from './backend.js';
+import { lowerThreadPriority } from './threadPriority.js';
 import type {
   InferenceTask,
   PredictReply,
@@ -17,7 +17,7 @@ import type {
 } from './inferenceTasks.js';
 
 const options = workerData as WorkerOptions;
-lowerPriority(options.niceIncrement);
+lowerThreadPriority(options.niceIncrement);
 const backendReady = initBackend(options);
 // A failed start is reported by every task (the pool's first task fails the server's start).
 backendReady.catch(() => undefined);
@@ -144,18 +144,4 @@ function arrive(barrier: SharedArrayBuffer, parties: number, timeoutMs: number):
     seen = Atomics.load(counter, 0);
   }
   return true;
-}
-
-/**
- * Linux keeps a nice value per thread, and `setPriority` without a pid changes the calling
- * thread only: the inference threads yield the CPU to the event loop, so probes and request
- * parsing stay fast while inference saturates every core. Raising nice needs no privilege.
- */
-function lowerPriority(increment: number): void {
-  if (increment <= 0) return;
-  try {
-    setPriority(Math.min(19, getPriority() + increment));
-  } catch {
-    // Not permitted on this platform: run at the default priority.
-  }
 }

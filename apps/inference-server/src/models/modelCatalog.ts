@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@taller/telemetry';
 import type { InferenceMetrics } from '../inference/inferenceMetrics.js';
-import type { InferencePool } from '../inference/inferencePool.js';
+import type { InferencePool, SyncReport } from '../inference/inferencePool.js';
 import type { Signature } from '../inference/inferenceTasks.js';
 import { inspectModelFolder, ModelFilesError } from './modelFiles.js';
 
@@ -184,16 +184,34 @@ export class ModelCatalog {
     if (removed.length > 0) {
       // No longer routed; let requests already accepted for them finish before they are unloaded.
       await this.#options.settled(removed.map((v) => v.path));
+      for (const version of removed) {
+        metrics.modelLoad.remove({ model: version.model, version: String(version.version) });
+        logger.info(label(version), 'model version removed: unloading');
+      }
     }
     if (loading.length > 0) {
       logger.info({ versions: loading.map(label), delayMs: loadDelayMs }, 'loading model versions');
       if (loadDelayMs > 0) await sleep(loadDelayMs);
     }
-    const report = await pool.sync(
-      this.#all()
-        .filter((v) => v.state !== 'END')
-        .map((v) => v.path),
-    );
+    let report: SyncReport;
+    try {
+      report = await pool.sync(
+        this.#all()
+          .filter((v) => v.state !== 'END')
+          .map((v) => v.path),
+      );
+    } catch (error) {
+      // The threads could not be reached (one died mid-load): forget the new versions so the
+      // next poll loads them again; what was available stays available.
+      for (const version of loading) this.#models.get(version.model)?.delete(version.version);
+      for (const [name, versions] of this.#models)
+        if (versions.size === 0) this.#models.delete(name);
+      logger.error(
+        { err: error, versions: loading.map(label) },
+        'loading failed; retrying at the next poll',
+      );
+      return;
+    }
     for (const version of loading) {
       const loaded = report.loaded.get(version.path);
       if (loaded) {
@@ -212,10 +230,6 @@ export class ModelCatalog {
         version.error = report.errors.get(version.path) ?? 'not loaded';
         logger.error({ ...label(version), error: version.error }, 'model version failed to load');
       }
-    }
-    for (const version of removed) {
-      metrics.modelLoad.remove({ model: version.model, version: String(version.version) });
-      logger.info(label(version), 'model version unloaded');
     }
   }
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -15,28 +15,30 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
+const FROM_SOURCE = ['--import', 'tsx', '--conditions=@taller/source', 'src/server.ts'];
+// As the container runs it: compiled JavaScript, no TypeScript loader (needs a build first).
+const BUILT = ['dist/server.js'];
+
 /**
- * The real server process (`src/server.ts` through tsx, as `npm run dev` runs it) on a free port,
- * resolved once it answers `/livez`; it is not ready yet at that point. Settings come from `env`.
+ * The real server process (`src/server.ts` through tsx, as `npm run dev` runs it, or the build)
+ * on a port of its choosing (PORT=0), resolved once it answers `/livez`; not ready yet then.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@taller/source', 'src/server.ts'],
-    {
-      cwd: APP_DIR,
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        INFERENCE_THREADS: '1',
-        SHUTDOWN_DRAIN_DELAY_MS: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+export async function startServer(
+  env: Record<string, string> = {},
+  { built = false } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, built ? BUILT : FROM_SOURCE, {
+    cwd: APP_DIR,
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      INFERENCE_THREADS: '1',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -48,15 +50,17 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     }
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(
+  const url = await eventually(
     async () => {
       if (child.exitCode !== null) {
         throw new Error(
           `server exited with ${child.exitCode} before listening: ${stderr.slice(-2000)}`,
         );
       }
-      return (await fetch(`${url}/livez`).catch(() => undefined))?.ok ? true : undefined;
+      const port = listeningPort(child.pid!);
+      if (port === undefined) return undefined;
+      const base = `http://127.0.0.1:${port}`;
+      return (await fetch(`${base}/livez`).catch(() => undefined))?.ok ? base : undefined;
     },
     { what: 'the server to listen' },
   );
@@ -71,14 +75,27 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
+/**
+ * The TCP port a process listens on (IPv4), found through its socket file descriptors, so the
+ * server can pick a free port itself whatever its log level.
+ */
+function listeningPort(pid: number): number | undefined {
+  const sockets = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) sockets.add(inode);
+    }
+  } catch {
+    return undefined; // not started yet, or gone
+  }
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
+    if (state === '0A' && inode !== undefined && sockets.has(inode)) {
+      return parseInt(local!.split(':')[1]!, 16);
+    }
+  }
+  return undefined;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
