@@ -26,6 +26,9 @@ export const configSchema = z.object({
   DATABASE_POOL_MAX: count(10, 1000),
   DATABASE_CONNECT_TIMEOUT_MS: milliseconds(2000),
   DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+  // Concurrent order inserts and result updates are written as multi-row statements.
+  DATABASE_WRITE_BATCH_MAX: count(100, 1000),
+  DATABASE_WRITE_CONCURRENCY: count(4, 100),
 
   // RabbitMQ: a URL (its password can come from AMQP_URL_FILE), reconnect backoff, names.
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),

@@ -32,7 +32,10 @@ const pool = createPool(config, logger);
 const metrics = createMetrics();
 const serviceMetrics = createServiceMetrics(metrics.registry);
 registerOutboxLagMetrics(metrics.registry, pool, logger);
-const orders = new OrderRepository(pool);
+const orders = new OrderRepository(pool, {
+  maxBatch: config.DATABASE_WRITE_BATCH_MAX,
+  maxConcurrentBatches: config.DATABASE_WRITE_CONCURRENCY,
+});
 
 const consumer: QueueConsumer = new QueueConsumer({
   queue: config.RESULTS_QUEUE,

@@ -340,7 +340,12 @@ describe('GET /orders', () => {
       },
     };
     for (const id of created.slice(0, 3))
-      await orders.applyResult(id, 'processed', totals, new Date());
+      await orders.applyResult({
+        id,
+        status: 'processed',
+        result: totals,
+        processedAt: new Date(),
+      });
 
     const seen: string[] = [];
     let cursor: string | null = null;

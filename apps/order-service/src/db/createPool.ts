@@ -48,7 +48,14 @@ export function createPool(config: DatabaseSettings, logger: Logger): pg.Pool {
     query_timeout: config.DATABASE_STATEMENT_TIMEOUT_MS + 1000,
   });
   // A pooled connection that breaks (server restart, pg_terminate_backend) is dropped from the
-  // pool; without a listener the error would crash the process.
+  // pool. pg reports it as an 'error' event on the client, which would crash the process if no
+  // listener happened to be attached at that moment (a client checked out between queries has
+  // none): every client gets one for its whole life. Failed queries report the error themselves.
+  pool.on('connect', (client) => {
+    client.on('error', (error) =>
+      logger.debug({ err: databaseError(error) }, 'database connection failed'),
+    );
+  });
   pool.on('error', (error) =>
     logger.warn({ err: databaseError(error) }, 'idle database connection failed'),
   );

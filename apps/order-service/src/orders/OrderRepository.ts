@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { WriteBatcher } from '../db/writeBatcher.js';
 
 export type OrderStatus = 'pending' | 'processed' | 'failed';
 export type FinalStatus = Exclude<OrderStatus, 'pending'>;
@@ -70,9 +72,42 @@ function toOrder(row: OrderRow): StoredOrder {
   };
 }
 
-/** SQL for orders and, in the same statement as a new order, its outbox row. */
+/** A result event to store: the final status of one order. */
+export interface ResultUpdate {
+  id: string;
+  status: FinalStatus;
+  result: Record<string, unknown>;
+  processedAt: Date;
+}
+
+export interface RepositoryOptions {
+  /** Concurrent inserts (and result updates) are written together, up to this many rows. */
+  maxBatch: number;
+  /** Batches of each kind written at once. */
+  maxConcurrentBatches: number;
+}
+
+/**
+ * SQL for orders and, in the same statement as each new order, its outbox row. Inserts and
+ * result updates from concurrent requests and messages are batched into multi-row statements
+ * (see WriteBatcher): each caller still gets its own row's outcome.
+ */
 export class OrderRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  readonly #inserts: WriteBatcher<NewOrderRow, StoredOrder | undefined>;
+  readonly #results: WriteBatcher<ResultUpdate, { outcome: ResultOutcome; createdAt?: Date }>;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    options: RepositoryOptions = { maxBatch: 100, maxConcurrentBatches: 4 },
+  ) {
+    const batching = {
+      maxBatch: options.maxBatch,
+      maxConcurrent: options.maxConcurrentBatches,
+      splitOnError: (error: unknown) => !isDatabaseUnavailable(error),
+    };
+    this.#inserts = new WriteBatcher((rows) => this.#insertMany(rows), batching);
+    this.#results = new WriteBatcher((updates) => this.#applyMany(updates), batching);
+  }
 
   /**
    * Inserts the order and its order.created outbox row in one statement, so in one transaction:
@@ -80,31 +115,111 @@ export class OrderRepository {
    * unique index makes a concurrent insert with the same key wait for the first to commit, then
    * do nothing).
    */
-  async insert(row: NewOrderRow): Promise<StoredOrder | undefined> {
-    const { rows } = await this.pool.query<OrderRow>(
-      `WITH inserted AS (
+  insert(row: NewOrderRow): Promise<StoredOrder | undefined> {
+    return this.#inserts.submit(row);
+  }
+
+  /**
+   * Moves a pending order to its final status. A final status never changes again, so a
+   * repeated event is a `duplicate` (same result) or a `conflict` (a different one, which is
+   * kept out and reported), never a second transition.
+   */
+  applyResult(update: ResultUpdate): Promise<{ outcome: ResultOutcome; createdAt?: Date }> {
+    return this.#results.submit(update);
+  }
+
+  async #insertMany(rows: NewOrderRow[]): Promise<(StoredOrder | undefined)[]> {
+    const { rows: inserted } = await this.pool.query<OrderRow>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::text[],
+                              $6::timestamptz[], $7::uuid[], $8::text[], $9::json[])
+           AS t(id, customer_id, items, idempotency_key, request_hash, created_at,
+                message_id, routing_key, payload)
+       ), inserted AS (
          INSERT INTO orders (id, customer_id, items, idempotency_key, request_hash, created_at, updated_at)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $6)
+         SELECT id, customer_id, items, idempotency_key, request_hash, created_at, created_at FROM input
          ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}
        ), queued AS (
          INSERT INTO outbox (message_id, routing_key, payload, created_at)
-         SELECT $7, $8, $9::json, $6 FROM inserted
+         SELECT input.message_id, input.routing_key, input.payload, input.created_at
+         FROM input JOIN inserted USING (id)
        )
        SELECT ${COLUMNS} FROM inserted`,
       [
-        row.id,
-        row.customerId,
-        JSON.stringify(row.items),
-        row.idempotencyKey,
-        row.requestHash,
-        row.createdAt,
-        row.message.id,
-        row.message.routingKey,
-        row.message.body,
+        rows.map((row) => row.id),
+        rows.map((row) => row.customerId),
+        rows.map((row) => JSON.stringify(row.items)),
+        rows.map((row) => row.idempotencyKey),
+        rows.map((row) => row.requestHash),
+        rows.map((row) => row.createdAt),
+        rows.map((row) => row.message.id),
+        rows.map((row) => row.message.routingKey),
+        rows.map((row) => row.message.body),
       ],
     );
-    return rows[0] && toOrder(rows[0]);
+    const byId = new Map(inserted.map((row) => [row.id, toOrder(row)]));
+    return rows.map((row) => byId.get(row.id));
+  }
+
+  async #applyMany(
+    updates: ResultUpdate[],
+  ): Promise<{ outcome: ResultOutcome; createdAt?: Date }[]> {
+    // One update per order per statement: the first result for an order in the batch wins, the
+    // others are judged against it below, like results arriving later.
+    const first = new Map<string, number>();
+    updates.forEach((update, i) => first.has(update.id) || first.set(update.id, i));
+    const candidates = [...first.values()].map((i) => updates[i]!);
+    const { rows: applied } = await this.pool.query<{ id: string; created_at: Date }>(
+      `UPDATE orders SET status = input.status, result = input.result,
+                         processed_at = input.processed_at, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::timestamptz[])
+         AS input(id, status, result, processed_at)
+       WHERE orders.id = input.id AND orders.status = 'pending'
+       RETURNING orders.id, orders.created_at`,
+      [
+        candidates.map((update) => update.id),
+        candidates.map((update) => update.status),
+        candidates.map((update) => JSON.stringify(update.result)),
+        candidates.map((update) => update.processedAt),
+      ],
+    );
+    const appliedAt = new Map(applied.map((row) => [row.id, row.created_at]));
+    const outcomes: ({ outcome: ResultOutcome; createdAt?: Date } | undefined)[] = updates.map(
+      (update, i) =>
+        first.get(update.id) === i && appliedAt.has(update.id)
+          ? { outcome: 'applied', createdAt: appliedAt.get(update.id)! }
+          : undefined,
+    );
+    const rest = updates.flatMap((update, i) => (outcomes[i] ? [] : [{ update, i }]));
+    if (rest.length > 0) {
+      // Not pending (or absent): read them again in a new snapshot, after any concurrent update.
+      const { rows } = await this.pool.query<{
+        n: number;
+        status: OrderStatus | null;
+        same: boolean | null;
+      }>(
+        `SELECT input.n::int AS n, orders.status, orders.result = input.result AS same
+         FROM unnest($1::uuid[], $2::jsonb[]) WITH ORDINALITY AS input(id, result, n)
+         LEFT JOIN orders USING (id)`,
+        [
+          rest.map(({ update }) => update.id),
+          rest.map(({ update }) => JSON.stringify(update.result)),
+        ],
+      );
+      for (const row of rows) {
+        const { update, i } = rest[row.n - 1]!;
+        outcomes[i] = {
+          outcome:
+            row.status === null
+              ? 'unknown_order'
+              : row.status === update.status && row.same
+                ? 'duplicate'
+                : 'conflict',
+        };
+      }
+    }
+    return outcomes.map((outcome) => outcome!);
   }
 
   async findById(id: string): Promise<StoredOrder | undefined> {
@@ -146,34 +261,5 @@ export class OrderRepository {
       values,
     );
     return rows.map(toOrder);
-  }
-
-  /**
-   * Moves a pending order to its final status. A final status never changes again, so a
-   * repeated event is a `duplicate` (same result) or a `conflict` (a different one, which is
-   * kept out and reported), never a second transition.
-   */
-  async applyResult(
-    id: string,
-    status: FinalStatus,
-    result: Record<string, unknown>,
-    processedAt: Date,
-  ): Promise<{ outcome: ResultOutcome; createdAt?: Date }> {
-    const resultJson = JSON.stringify(result);
-    const updated = await this.pool.query<{ created_at: Date }>(
-      `UPDATE orders SET status = $2, result = $3::jsonb, processed_at = $4, updated_at = now()
-       WHERE id = $1 AND status = 'pending'
-       RETURNING created_at`,
-      [id, status, resultJson, processedAt],
-    );
-    if (updated.rows[0]) return { outcome: 'applied', createdAt: updated.rows[0].created_at };
-    // Not pending (or absent): read it again in a new snapshot, after any concurrent update.
-    const { rows } = await this.pool.query<{ status: OrderStatus; same: boolean }>(
-      `SELECT status, result = $2::jsonb AS same FROM orders WHERE id = $1`,
-      [id, resultJson],
-    );
-    const current = rows[0];
-    if (!current) return { outcome: 'unknown_order' };
-    return { outcome: current.status === status && current.same ? 'duplicate' : 'conflict' };
   }
 }

@@ -73,12 +73,12 @@ export function createResultHandler(options: ResultHandlerOptions): MessageHandl
     const { status, result } = finalState(event);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const { outcome, createdAt } = await orders.applyResult(
-          event.orderId,
+        const { outcome, createdAt } = await orders.applyResult({
+          id: event.orderId,
           status,
           result,
-          new Date(event.occurredAt),
-        );
+          processedAt: new Date(event.occurredAt),
+        });
         metrics.results.inc({ outcome });
         if (outcome === 'unknown_order') {
           return await toDeadLetter(message, channel, {

@@ -98,8 +98,8 @@ export function createOrderHandler(options: OrderHandlerOptions): MessageHandler
     }
     const order = parsed.value;
     try {
-      const result = orderResult(order, options.creditLimitCents);
       await fulfil(retries, options.fulfilment);
+      const result = orderResult(order, options.creditLimitCents);
       await publishConfirmed(channel, exchange, result.type, Buffer.from(JSON.stringify(result)), {
         messageId: result.eventId,
         correlationId: order.orderId,

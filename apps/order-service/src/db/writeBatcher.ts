@@ -1,0 +1,76 @@
+export interface WriteBatcherOptions<In> {
+  /** Largest batch written in one statement. */
+  maxBatch: number;
+  /** Batches written at once (each holds one pooled connection). */
+  maxConcurrent: number;
+  /**
+   * When a batch fails with an error this says is about one row rather than the database
+   * (a constraint, a bad value), its rows are retried one by one, so one bad row fails alone.
+   */
+  splitOnError?: (error: unknown, batch: In[]) => boolean;
+}
+
+interface Pending<In, Out> {
+  item: In;
+  resolve: (value: Out) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Groups concurrent single-row writes into multi-row statements: one round trip and one commit
+ * (one WAL flush) for many rows. A write waits for no timer: whatever arrived in the same tick
+ * goes at once, and while `maxConcurrent` batches are in flight new writes queue and leave
+ * together in the next batch. Idle, it adds no latency; under load, batches grow by themselves.
+ * `write` must return one result per item, in order.
+ */
+export class WriteBatcher<In, Out> {
+  readonly #queue: Pending<In, Out>[] = [];
+  #running = 0;
+  #scheduled = false;
+
+  constructor(
+    private readonly write: (items: In[]) => Promise<Out[]>,
+    private readonly options: WriteBatcherOptions<In>,
+  ) {}
+
+  submit(item: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#running >= this.options.maxConcurrent) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    while (this.#queue.length > 0 && this.#running < this.options.maxConcurrent) {
+      const batch = this.#queue.splice(0, this.options.maxBatch);
+      this.#running += 1;
+      void this.#flush(batch).finally(() => {
+        this.#running -= 1;
+        if (this.#queue.length > 0) this.#schedule();
+      });
+    }
+  }
+
+  async #flush(batch: Pending<In, Out>[]): Promise<void> {
+    const items = batch.map((pending) => pending.item);
+    try {
+      const results = await this.write(items);
+      batch.forEach((pending, i) => pending.resolve(results[i]!));
+    } catch (error) {
+      if (batch.length > 1 && this.options.splitOnError?.(error, items)) {
+        await Promise.all(batch.map((pending) => this.#flush([pending])));
+      } else {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+  }
+}
