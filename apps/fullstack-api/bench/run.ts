@@ -149,11 +149,14 @@ try {
     }
   }
   report(cases, samples);
+  rmSync(logFile, { force: true });
+} catch (error) {
+  console.error(`bench failed; the servers' logs are in ${logFile}`);
+  throw error;
 } finally {
   for (const server of servers) await server.stop();
   await redis.kill();
   await database.drop();
-  rmSync(logFile, { force: true });
 }
 
 async function measure(server: ServerProcess, benchCase: Case, seconds: number): Promise<Sample> {

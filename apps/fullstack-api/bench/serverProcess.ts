@@ -64,6 +64,9 @@ export async function startServer(
     name,
     url,
     cpuSeconds() {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}); see ${logFile}`);
+      }
       // /proc/<pid>/stat: fields 14 and 15 (utime, stime) after the parenthesised command name.
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
