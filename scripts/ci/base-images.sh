@@ -16,7 +16,7 @@ if ! exists localhost/taller-debian:bookworm; then
   rm -rf "$rootfs"
   echo "base-images: debootstrap bookworm from $mirror" >&2
   debootstrap --variant=minbase --include=ca-certificates,tini bookworm "$rootfs" "$mirror" >"$TALLER_PODMAN_DIR/debootstrap.log"
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  rm -rf "$rootfs"/var/cache/apt/* "$rootfs"/var/lib/apt/lists/*
   tar --numeric-owner -C "$rootfs" -c . | podman import - localhost/taller-debian:bookworm >/dev/null
   rm -rf "$rootfs"
 fi
