@@ -26,6 +26,7 @@ for (let i = 0; i < 20; i += 1) predict();
 parentPort!.postMessage({ ready: true });
 await new Promise((resolve) => parentPort!.once('message', resolve));
 let calls = 0;
+const cpuBefore = process.threadCpuUsage();
 const start = performance.now();
 const end = start + seconds * 1000;
 while (performance.now() < end) {
@@ -33,8 +34,10 @@ while (performance.now() < end) {
   calls += 1;
 }
 const elapsed = (performance.now() - start) / 1000;
+const cpu = process.threadCpuUsage(cpuBefore);
 parentPort!.postMessage({
   predictions: calls * batchSize,
   seconds: elapsed,
+  cpuMicros: cpu.user + cpu.system,
   backend: backend.name,
 });

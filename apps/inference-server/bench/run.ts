@@ -1,13 +1,15 @@
 // `npm run bench -w apps/inference-server`: predictions per second and latency through the HTTP
 // API at 64 connections, micro-batching on and off, against the limit measured in the same run:
-// the same model, backend and number of threads calling model.predict on full batches with no
-// HTTP at all (and the same at batch 1: what batching can gain at most). Cases are interleaved over
-// several rounds and the medians reported. About 2 minutes.
-import { readFileSync } from 'node:fs';
+// the same model, backend, priority and number of threads calling model.predict on full batches
+// with no HTTP at all (and at batch 1: the most batching can gain). Cases are interleaved over
+// rounds and the medians printed, with the CPU time each prediction costs per thread kind, which
+// holds up better than throughput on a shared machine. About 2 minutes.
+import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { containerCpus } from '../src/inference/containerCpus.js';
 import { digitImage } from '../test/support/digits.js';
+import { metric } from '../test/support/http.js';
 import { SHIPPED_VERSION } from '../test/support/inProcessModel.js';
 import { ready, startServer, type ServerProcess } from '../test/support/serverProcess.js';
 
@@ -22,13 +24,21 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 interface Sample {
   predictionsPerSecond: number;
-  p50?: number;
-  p99?: number;
-  serverCpu?: number;
-  clientCpu?: number;
-  errors?: number;
+  p50?: number | undefined;
+  p99?: number | undefined;
+  meanBatch?: number | undefined;
+  /** Share of the wall time the inference threads spent in model calls. */
+  threadsBusy?: number | undefined;
+  /** CPU microseconds per prediction: the event loop, the inference threads, the rest (GC...). */
+  mainUs?: number | undefined;
+  inferenceUs: number;
+  otherUs?: number | undefined;
+  /** ... and in the load generator (this process). */
+  clientUs?: number | undefined;
+  errors?: number | undefined;
 }
 
+// One digit per request, its pixels as a client would send them (x / 255, full precision).
 const body = JSON.stringify({ instances: [digitImage(0)] });
 
 async function limit(batchSize: number): Promise<Sample> {
@@ -42,6 +52,7 @@ async function limit(batchSize: number): Promise<Sample> {
           batchSize,
           seconds: SECONDS,
           preference: 'auto',
+          niceIncrement: NICE,
         },
       }),
   );
@@ -55,8 +66,10 @@ async function limit(batchSize: number): Promise<Sample> {
   for (const worker of workers) worker.postMessage('go');
   const done = await Promise.all(results);
   await Promise.all(workers.map((worker) => worker.terminate()));
+  const predictions = done.reduce((sum, r) => sum + r.predictions!, 0);
   return {
     predictionsPerSecond: done.reduce((sum, r) => sum + r.predictions! / r.seconds!, 0),
+    inferenceUs: done.reduce((sum, r) => sum + r.cpuMicros!, 0) / predictions,
   };
 }
 
@@ -69,24 +82,55 @@ async function http(server: ServerProcess): Promise<Sample> {
     connections: CONNECTIONS,
   };
   await autocannon({ ...options, duration: 2 }); // warm-up: connections, JIT, batch sizes
-  const serverBefore = cpuSeconds(server.child.pid!);
+  const cpuBefore = threadCpu(server.child.pid!);
+  const batchesBefore = await batches(server);
   const clientBefore = process.cpuUsage();
   const result = await autocannon({ ...options, duration: SECONDS });
   const client = process.cpuUsage(clientBefore);
+  const batchesAfter = await batches(server);
+  const cpuAfter = threadCpu(server.child.pid!);
+  const predictions = batchesAfter.instances - batchesBefore.instances;
+  const perPrediction = (kind: keyof typeof cpuAfter) =>
+    ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
   return {
     predictionsPerSecond: result['2xx'] / SECONDS,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    serverCpu: (cpuSeconds(server.child.pid!) - serverBefore) / SECONDS,
-    clientCpu: (client.user + client.system) / 1e6 / SECONDS,
+    meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
+    threadsBusy: (batchesAfter.seconds - batchesBefore.seconds) / (SECONDS * THREADS),
+    mainUs: perPrediction('main'),
+    inferenceUs: perPrediction('inference'),
+    otherUs: perPrediction('other'),
+    clientUs: (client.user + client.system) / predictions,
     errors: result.errors + result.non2xx,
   };
 }
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+async function batches(server: ServerProcess) {
+  return {
+    calls: await metric(server.url, 'inference_batch_size_count{model="mnist"}'),
+    instances: await metric(server.url, 'inference_batch_size_sum{model="mnist"}'),
+    seconds: await metric(server.url, 'inference_duration_seconds_sum{model="mnist"}'),
+  };
+}
+
+/** CPU seconds of a process so far, by thread (Node names them: MainThread, WorkerThread...). */
+function threadCpu(pid: number) {
+  const cpu = { main: 0, inference: 0, other: 0 };
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      if (name === 'MainThread') cpu.main += seconds;
+      else if (name === 'WorkerThread') cpu.inference += seconds;
+      else cpu.other += seconds;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return cpu;
 }
 
 const serverEnv = (maxBatch: number) => ({
@@ -98,16 +142,21 @@ const serverEnv = (maxBatch: number) => ({
   LOG_LEVEL: 'warn',
 });
 
-const samples: Record<string, Sample[]> = { limit: [], limitOne: [], batched: [], unbatched: [] };
+const samples = {
+  limit: [] as Sample[],
+  limitOne: [] as Sample[],
+  batched: [] as Sample[],
+  unbatched: [] as Sample[],
+};
 const batched = await startServer(serverEnv(MAX_BATCH));
 const unbatched = await startServer(serverEnv(1));
 try {
   await Promise.all([ready(batched), ready(unbatched)]);
   for (let round = 1; round <= ROUNDS; round += 1) {
-    samples.limit!.push(await limit(MAX_BATCH));
-    samples.limitOne!.push(await limit(1));
-    samples.batched!.push(await http(batched));
-    samples.unbatched!.push(await http(unbatched));
+    samples.limit.push(await limit(MAX_BATCH));
+    samples.limitOne.push(await limit(1));
+    samples.batched.push(await http(batched));
+    samples.unbatched.push(await http(unbatched));
     console.error(`round ${round}/${ROUNDS} done`);
   }
 } finally {
@@ -115,25 +164,40 @@ try {
 }
 
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const summary = Object.fromEntries(
-  Object.entries(samples).map(([name, runs]) => [
-    name,
-    Object.fromEntries(
-      (Object.keys(runs[0]!) as (keyof Sample)[]).map((key) => [
-        key,
-        median(runs.map((r) => r[key]!)),
-      ]),
-    ) as unknown as Sample,
-  ]),
-) as Record<'limit' | 'limitOne' | 'batched' | 'unbatched', Sample>;
+function summarise(runs: Sample[]): Sample {
+  const pick = (key: keyof Sample) => {
+    const values = runs.map((run) => run[key]).filter((value) => value !== undefined);
+    return values.length === 0 ? undefined : median(values);
+  };
+  return {
+    predictionsPerSecond: pick('predictionsPerSecond')!,
+    p50: pick('p50'),
+    p99: pick('p99'),
+    meanBatch: pick('meanBatch'),
+    threadsBusy: pick('threadsBusy'),
+    mainUs: pick('mainUs'),
+    inferenceUs: pick('inferenceUs')!,
+    otherUs: pick('otherUs'),
+    clientUs: pick('clientUs'),
+    errors: pick('errors'),
+  };
+}
+const summary = {
+  limit: summarise(samples.limit),
+  limitOne: summarise(samples.limitOne),
+  batched: summarise(samples.batched),
+  unbatched: summarise(samples.unbatched),
+};
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
 console.log(
-  `\ninference-server bench: ${THREADS} inference threads, max batch ${MAX_BATCH}, batch timeout ${BATCH_TIMEOUT_MS} ms, ` +
-    `${CONNECTIONS} connections, 1 instance per request, ${SECONDS} s x ${ROUNDS} rounds (medians)\n`,
+  `\ninference-server bench: ${THREADS} inference threads (nice +${NICE}), max batch ${MAX_BATCH}, ` +
+    `batch timeout ${BATCH_TIMEOUT_MS} ms, ${CONNECTIONS} connections, one instance per request, ` +
+    `${SECONDS} s x ${ROUNDS} rounds, medians\n`,
 );
+console.log(`${' '.repeat(67)}CPU us per prediction`);
 console.log(
-  'case                          predictions/s   p50 ms   p99 ms   server CPU   client CPU   errors',
+  'case                            pred/s  p50 ms  p99 ms  batch  busy    main  infer.  other  client  errors',
 );
 const rows: [string, Sample][] = [
   [`limit: model.predict, batch ${MAX_BATCH}`, summary.limit],
@@ -143,16 +207,29 @@ const rows: [string, Sample][] = [
 ];
 for (const [name, s] of rows) {
   console.log(
-    `${name.padEnd(30)}${fmt(s.predictionsPerSecond).padStart(13)}${fmt(s.p50).padStart(9)}${fmt(s.p99).padStart(9)}` +
-      `${fmt(s.serverCpu, 2).padStart(13)}${fmt(s.clientCpu, 2).padStart(13)}${fmt(s.errors).padStart(9)}`,
+    name.padEnd(30) +
+      fmt(s.predictionsPerSecond).padStart(8) +
+      fmt(s.p50).padStart(8) +
+      fmt(s.p99).padStart(8) +
+      fmt(s.meanBatch, 1).padStart(7) +
+      fmt(s.threadsBusy, 2).padStart(6) +
+      fmt(s.mainUs).padStart(8) +
+      fmt(s.inferenceUs).padStart(8) +
+      fmt(s.otherUs).padStart(7) +
+      fmt(s.clientUs).padStart(8) +
+      fmt(s.errors).padStart(8),
   );
 }
-const vsLimit = summary.batched.predictionsPerSecond / summary.limit.predictionsPerSecond;
-const vsUnbatched = summary.batched.predictionsPerSecond / summary.unbatched.predictionsPerSecond;
-console.log(`\nbatched HTTP / limit:     ${vsLimit.toFixed(2)}x (target >= 0.6x)`);
-console.log(`batched / unbatched HTTP: ${vsUnbatched.toFixed(2)}x (target >= 4x)`);
+const ratio = (a: Sample, b: Sample) =>
+  (a.predictionsPerSecond / b.predictionsPerSecond).toFixed(2);
 console.log(
-  `model.predict batch ${MAX_BATCH} / batch 1: ${(summary.limit.predictionsPerSecond / summary.limitOne.predictionsPerSecond).toFixed(2)}x ` +
-    '(what batching can gain at most, before any HTTP cost)',
+  `\nbatched HTTP / limit:      ${ratio(summary.batched, summary.limit)}x (target >= 0.6x)`,
 );
-console.log(`(CPU columns: cores used by the server process and by this load generator)`);
+console.log(
+  `batched / unbatched HTTP:  ${ratio(summary.batched, summary.unbatched)}x (target >= 4x)`,
+);
+console.log(
+  `limit batch ${MAX_BATCH} / batch 1:    ${ratio(summary.limit, summary.limitOne)}x ` +
+    '(the most batching can gain, before any HTTP cost)',
+);
+console.log('busy: share of the wall time the inference threads spent in model calls');

@@ -95,9 +95,6 @@ describe('liveness under load', () => {
     expect(livez.length).toBeGreaterThan(200);
     const server99 = p99(livez);
     const machine99 = p99(idle);
-    console.log(
-      `DEBUG livez p99 ${server99.toFixed(1)} control p99 ${machine99.toFixed(1)} n=${livez.length} reqs=${result.requests.total}`,
-    );
     // On a quiet machine the control answers in a millisecond or two, so this is "< ~50 ms";
     // when unrelated work loads the machine, it does not fail a server that adds nothing.
     expect(
