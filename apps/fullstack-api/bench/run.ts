@@ -198,6 +198,7 @@ function report(cases: Case[], samples: Map<string, Sample[]>): void {
   );
   const nodeRps = summary.get(cases[0]!.name)!.rps;
   const expressRps = summary.get(cases[1]!.name)!.rps;
+  const expressCpu = summary.get(cases[1]!.name)!.cpuPer1k;
   const rows = cases.map((benchCase) => {
     const s = summary.get(benchCase.name)!;
     return {
@@ -209,6 +210,9 @@ function report(cases: Case[], samples: Map<string, Sample[]>): void {
       'CPU s/1k req': s.cpuPer1k.toFixed(3),
       'x Express': (s.rps / expressRps).toFixed(2),
       'x node:http': (s.rps / nodeRps).toFixed(2),
+      // What the ratio would be if the server's own CPU were the only limit: steadier than
+      // requests/s when other work shares the machine.
+      'x Express by CPU': (expressCpu / s.cpuPer1k).toFixed(2),
       'non-2xx/errors': s.bad,
     };
   });
