@@ -40,6 +40,7 @@ export const configSchema = z.object({
   QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
 
   OUTBOX_BATCH_SIZE: count(200, 10_000),
+  OUTBOX_RELAY_CONCURRENCY: count(3, 100),
   OUTBOX_POLL_INTERVAL_MS: milliseconds(1000),
   OUTBOX_RETENTION_SECONDS: z.coerce.number().int().min(0).default(3600),
 

@@ -76,6 +76,7 @@ const relay = new OutboxRelay({
   channel: () => broker.publisher,
   exchange: config.ORDERS_EXCHANGE,
   batchSize: config.OUTBOX_BATCH_SIZE,
+  concurrency: config.OUTBOX_RELAY_CONCURRENCY,
   pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
   retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
   logger,

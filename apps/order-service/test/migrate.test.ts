@@ -43,11 +43,12 @@ afterAll(async () => {
 });
 
 describe('migrate command', () => {
-  it('creates the schema, does nothing when run again, and rolls back with "down"', async () => {
+  it('creates the schema, does nothing when run again, and rolls back one migration per "down"', async () => {
     await migrate();
     expect(await tables()).toEqual(['orders', 'outbox', 'pgmigrations']);
     const again = await migrate('up');
     expect(again.stdout).toContain('nothing to migrate');
+    await migrate('down');
     await migrate('down');
     expect(await tables()).toEqual(['pgmigrations']);
   });

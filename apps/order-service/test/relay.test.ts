@@ -45,7 +45,7 @@ async function connectBroker() {
 
 function relayFor(
   broker: BrokerConnection,
-  options: { batchSize?: number; retentionSeconds?: number } = {},
+  options: { batchSize?: number; concurrency?: number; retentionSeconds?: number } = {},
 ) {
   const registry = new Registry();
   const metrics = createServiceMetrics(registry);
@@ -54,6 +54,7 @@ function relayFor(
     channel: () => broker.publisher,
     exchange: names.exchange,
     batchSize: options.batchSize ?? 100,
+    concurrency: options.concurrency ?? 1,
     pollIntervalMs: 50,
     retentionSeconds: options.retentionSeconds ?? 3600,
     logger,
@@ -119,13 +120,13 @@ describe('outbox relay', () => {
     expect(metricValue(await registry.metrics(), 'orders_published_total')).toBe(3);
   });
 
-  it('shares the outbox between two replicas without publishing a row twice', async () => {
+  it('shares the outbox between two replicas, two batches each, without publishing a row twice', async () => {
     const tap = await tapExchange(names.exchange, ['order.created']);
     taps.push(tap);
     const ids = new Set(await createOrders(300));
     const replicas = [
-      relayFor(await connectBroker(), { batchSize: 20 }),
-      relayFor(await connectBroker(), { batchSize: 20 }),
+      relayFor(await connectBroker(), { batchSize: 20, concurrency: 2 }),
+      relayFor(await connectBroker(), { batchSize: 20, concurrency: 2 }),
     ];
     for (const { relay } of replicas) relay.start();
     await waitFor('an empty outbox', async () => (await unsent()) === 0);
