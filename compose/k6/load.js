@@ -24,20 +24,31 @@ const stroke = Array.from({ length: 28 }, (_, row) =>
 );
 
 export function tasks() {
-  const created = http.post('http://fullstack-api:3000/api/tasks', JSON.stringify({ title: `load ${__VU}-${__ITER}` }), json);
+  const created = http.post(
+    'http://fullstack-api:3000/api/tasks',
+    JSON.stringify({ title: `load ${__VU}-${__ITER}` }),
+    json,
+  );
   check(created, { 'task created or rate limited': (r) => r.status === 201 || r.status === 429 });
   const listed = http.get('http://fullstack-api:3000/api/tasks?limit=20');
   check(listed, { 'tasks listed or rate limited': (r) => r.status === 200 || r.status === 429 });
 }
 
 export function orders() {
-  const order = { customerId: `load-${__VU}`, items: [{ sku: 'SKU-1', quantity: 1 + (__ITER % 5) }] };
+  const order = {
+    customerId: `load-${__VU}`,
+    items: [{ sku: 'SKU-1', quantity: 1 + (__ITER % 5) }],
+  };
   check(http.post('http://order-service:3001/orders', JSON.stringify(order), json), {
     'order accepted': (r) => r.status === 202,
   });
 }
 
 export function inference() {
-  const response = http.post('http://inference-server:3003/v1/models/mnist:predict', JSON.stringify({ instances: [stroke] }), json);
-  check(response, { 'predicted': (r) => r.status === 200 });
+  const response = http.post(
+    'http://inference-server:3003/v1/models/mnist:predict',
+    JSON.stringify({ instances: [stroke] }),
+    json,
+  );
+  check(response, { predicted: (r) => r.status === 200 });
 }

@@ -28,7 +28,11 @@ async function json(url, init) {
     headers: { 'content-type': 'application/json', ...init?.headers },
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text ? JSON.parse(text) : undefined,
+  };
 }
 
 const ready = (base) => until(`${base}/readyz`, async () => (await fetch(`${base}/readyz`)).ok);
@@ -39,7 +43,10 @@ const page = await fetch(`${FULLSTACK}/`);
 assert.equal(page.status, 200);
 assert.match(page.headers.get('content-type'), /text\/html/);
 const title = `smoke ${new Date().toISOString()}`;
-const created = await json(`${FULLSTACK}/api/tasks`, { method: 'POST', body: JSON.stringify({ title }) });
+const created = await json(`${FULLSTACK}/api/tasks`, {
+  method: 'POST',
+  body: JSON.stringify({ title }),
+});
 assert.equal(created.status, 201, JSON.stringify(created.body));
 const read = await json(`${FULLSTACK}/api/tasks/${created.body.id}`);
 assert.equal(read.status, 200);
@@ -53,14 +60,20 @@ const order = await json(`${ORDERS}/orders`, {
   body: JSON.stringify({ customerId: 'smoke', items: [{ sku: 'SKU-1', quantity: 2 }] }),
 });
 assert.equal(order.status, 202, JSON.stringify(order.body));
-const processed = await until('the order to be processed', async () => {
-  const current = await json(`${ORDERS}/orders/${order.body.id}`);
-  return current.body?.status === 'processed' ? current.body : undefined;
-}, 60_000);
+const processed = await until(
+  'the order to be processed',
+  async () => {
+    const current = await json(`${ORDERS}/orders/${order.body.id}`);
+    return current.body?.status === 'processed' ? current.body : undefined;
+  },
+  60_000,
+);
 console.log(`smoke: order ${processed.id} processed`);
 
 // 3. A prediction in TF Serving's row format.
-const image = Array.from({ length: 28 }, (_, row) => Array.from({ length: 28 }, (_, col) => (col === 14 && row > 4 && row < 24 ? 1 : 0)));
+const image = Array.from({ length: 28 }, (_, row) =>
+  Array.from({ length: 28 }, (_, col) => (col === 14 && row > 4 && row < 24 ? 1 : 0)),
+);
 const prediction = await json(`${INFERENCE}/v1/models/mnist:predict`, {
   method: 'POST',
   body: JSON.stringify({ instances: [image] }),
