@@ -19,6 +19,7 @@ import {
   WORKER_ENTRY,
   startProcess,
   stopAll,
+  waitUntilHealthy,
   type AppProcess,
 } from '../test/support/processes.js';
 
@@ -249,9 +250,7 @@ async function main() {
       ),
     );
     workers.push(...started);
-    for (const worker of started) {
-      while ((await fetch(`${worker.url}/readyz`)).status !== 200) await sleep(50);
-    }
+    await Promise.all(started.map((worker) => waitUntilHealthy(worker)));
   };
 
   try {
@@ -266,6 +265,7 @@ async function main() {
       RESULTS_QUEUE: names.results,
       LOG_LEVEL: settings.logLevel,
     });
+    await waitUntilHealthy(service);
     // A worker declares the work queue (so order.created is routable), then stops: the accepted
     // rate is the API and its outbox relay alone, as when workers run on other nodes.
     await startWorkers(1);

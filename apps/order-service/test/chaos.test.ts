@@ -17,6 +17,7 @@ import {
   WORKER_ENTRY,
   startProcess,
   stopAll,
+  waitUntilHealthy,
   type AppProcess,
 } from './support/processes.js';
 import { waitFor } from './support/waitFor.js';
@@ -60,6 +61,7 @@ beforeAll(async () => {
     }),
     startProcess('order-worker', WORKER_ENTRY, workerEnv),
   ]);
+  await Promise.all([service, worker].map((app) => waitUntilHealthy(app)));
 });
 
 afterAll(async () => {
@@ -112,6 +114,7 @@ describe('chaos', { timeout: 120_000 }, () => {
     expect(await worker.stop('SIGKILL')).toBe('SIGKILL');
     expect((await progress(db.pool, 'kill')).processed).toBeLessThan(200);
     worker = await startProcess('order-worker', WORKER_ENTRY, workerEnv);
+    await waitUntilHealthy(worker);
     await submission.done;
     expect(submission.accepted.size).toBe(200);
     await expectAllProcessed('kill', 200);

@@ -11,6 +11,7 @@ import {
   WORKER_ENTRY,
   startProcess,
   stopAll,
+  waitUntilHealthy,
   type AppProcess,
 } from './support/processes.js';
 import { waitFor } from './support/waitFor.js';
@@ -35,6 +36,7 @@ beforeAll(async () => {
     }),
     startProcess('order-worker', WORKER_ENTRY, { ...broker, ORDERS_QUEUE: names.workerQueue }),
   ]);
+  await Promise.all([service, worker].map((app) => waitUntilHealthy(app)));
 });
 
 afterAll(async () => {

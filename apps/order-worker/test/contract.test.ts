@@ -14,6 +14,7 @@ import {
   WORKER_ENTRY,
   startProcess,
   stopAll,
+  waitUntilHealthy,
   type AppProcess,
 } from './support/processes.js';
 import { waitFor } from './support/waitFor.js';
@@ -47,12 +48,7 @@ beforeAll(async () => {
     }),
     startProcess('order-worker', WORKER_ENTRY, { ...broker, ORDERS_QUEUE: names.queue }),
   ]);
-  for (const app of [service, worker]) {
-    await waitFor(
-      `${app.name} ready`,
-      async () => (await fetch(`${app.url}/readyz`)).status === 200,
-    );
-  }
+  await Promise.all([service, worker].map((app) => waitUntilHealthy(app)));
 });
 
 afterAll(async () => {

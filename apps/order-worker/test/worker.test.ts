@@ -12,7 +12,13 @@ import {
   tapExchange,
   testPublisher,
 } from './support/broker.js';
-import { WORKER_ENTRY, startProcess, stopAll, type AppProcess } from './support/processes.js';
+import {
+  WORKER_ENTRY,
+  startProcess,
+  stopAll,
+  waitUntilHealthy,
+  type AppProcess,
+} from './support/processes.js';
 import { waitFor } from './support/waitFor.js';
 
 const prefixes: string[] = [];
@@ -43,11 +49,8 @@ async function setUp(env: Record<string, string> = {}, { bindResults = true } = 
     ...env,
   });
   onTestFailed(() => console.log(worker.tail()));
-  // Ready once connected with its topology declared: only then does order.created reach a queue.
-  await waitFor(
-    'the worker ready',
-    async () => (await fetch(`${worker.url}/readyz`)).status === 200,
-  );
+  // Only once its topology is declared does order.created reach the worker's queue.
+  await waitUntilHealthy(worker);
   return { names, publisher, results, worker };
 }
 

@@ -100,6 +100,24 @@ export async function startProcess(
   }
 }
 
+/**
+ * Waits until the app reports every dependency check ok (connected to RabbitMQ with its topology
+ * declared, for instance), not merely ready: an order.created published before the worker has
+ * declared its queue would reach only the queues already bound.
+ */
+export async function waitUntilHealthy(app: AppProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${app.url}/readyz`).catch(() => undefined);
+    const report = (await response?.json().catch(() => undefined)) as
+      { status?: string } | undefined;
+    if (report?.status === 'ok') return;
+    if (Date.now() > deadline)
+      throw new Error(`${app.name} not healthy: ${JSON.stringify(report)}`);
+    await sleep(50);
+  }
+}
+
 /** Kills whatever a test left running (for afterAll, also when a test failed). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((app) => app.stop('SIGKILL')));
