@@ -1,22 +1,9 @@
 // The deterministic part of processing: same order in, same result out.
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { OrderCreatedV1 } from '../src/messages/orderCreated.js';
 import { orderResultV1, resultEventId } from '../src/messages/orderResult.js';
 import { orderResult } from '../src/orders/orderResult.js';
 import { priceOrder, unitPriceCents } from '../src/orders/pricing.js';
-
-function order(items: OrderCreatedV1['items']): OrderCreatedV1 {
-  return {
-    version: 1,
-    type: 'order.created',
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    orderId: randomUUID(),
-    customerId: 'c-1',
-    items,
-  };
-}
+import { orderCreated } from './support/orderCreated.js';
 
 describe('pricing', () => {
   it('gives every SKU a stable price between 1.00 and 99.99', () => {
@@ -50,7 +37,7 @@ describe('pricing', () => {
 
 describe('order results', () => {
   it('processes the same order into the same result, with the same event id', () => {
-    const created = order([{ sku: 'A', quantity: 2 }]);
+    const created = orderCreated({ items: [{ sku: 'A', quantity: 2 }] });
     const first = orderResult(created, 1_000_000, new Date('2026-01-01T00:00:00Z'));
     const again = orderResult(created, 1_000_000, new Date('2026-01-01T00:00:05Z'));
     expect({ ...again, occurredAt: first.occurredAt }).toEqual(first);
@@ -64,7 +51,7 @@ describe('order results', () => {
   });
 
   it('fails an order over the credit limit with the reason', () => {
-    const created = order([{ sku: 'A', quantity: 1000 }]);
+    const created = orderCreated({ items: [{ sku: 'A', quantity: 1000 }] });
     const result = orderResult(created, 10_000);
     expect(result).toMatchObject({
       type: 'order.failed',

@@ -1,6 +1,5 @@
 // order-worker as a real process against a real RabbitMQ: results before acks, poison messages
 // to the dead-letter queue, retries with backoff through TTL queues, and a clean shutdown.
-import { randomUUID } from 'node:crypto';
 import { amqpUrl } from '@taller/testing';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -19,6 +18,7 @@ import {
   waitUntilHealthy,
   type AppProcess,
 } from './support/processes.js';
+import { orderCreated } from './support/orderCreated.js';
 import { waitFor } from './support/waitFor.js';
 
 const prefixes: string[] = [];
@@ -52,19 +52,6 @@ async function setUp(env: Record<string, string> = {}, { bindResults = true } = 
   // Only once its topology is declared does order.created reach the worker's queue.
   await waitUntilHealthy(worker);
   return { names, publisher, results, worker };
-}
-
-function orderCreated(overrides: Record<string, unknown> = {}) {
-  return {
-    version: 1,
-    type: 'order.created',
-    eventId: randomUUID(),
-    occurredAt: new Date().toISOString(),
-    orderId: randomUUID(),
-    customerId: 'c-1',
-    items: [{ sku: 'SKU-1', quantity: 2 }],
-    ...overrides,
-  };
 }
 
 async function metric(worker: AppProcess, series: string): Promise<number> {
