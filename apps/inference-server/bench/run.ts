@@ -114,7 +114,7 @@ async function batches(server: ServerProcess) {
   };
 }
 
-/** CPU seconds of a process so far, by thread (Node names them: MainThread, WorkerThread...). */
+/** CPU seconds of a process so far, by thread: its main thread, Node's WorkerThreads, the rest. */
 function threadCpu(pid: number) {
   const cpu = { main: 0, inference: 0, other: 0 };
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
@@ -123,7 +123,7 @@ function threadCpu(pid: number) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-      if (name === 'MainThread') cpu.main += seconds;
+      if (tid === String(pid)) cpu.main += seconds;
       else if (name === 'WorkerThread') cpu.inference += seconds;
       else cpu.other += seconds;
     } catch {

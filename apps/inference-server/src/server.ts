@@ -12,6 +12,8 @@ import { InferencePool } from './inference/inferencePool.js';
 import { PredictBatcher } from './inference/predictBatcher.js';
 import { ModelCatalog } from './models/modelCatalog.js';
 
+// The name `ps`, `top` and `pgrep` show instead of `node ... dist/server.js`.
+process.title = 'inference-server';
 const logger = createLogger({ name: 'inference-server' });
 
 let config: Config;

@@ -89,7 +89,10 @@ export function decodeInstance(
   return values;
 }
 
-/** Copies nested lists of numbers into a Float32Array, checking shape, type and range. */
+/**
+ * Copies nested lists of numbers into a Float32Array, checking shape, type and range. The fast
+ * path only says whether an instance is valid; a second walk finds what is wrong and where.
+ */
 class TensorFill {
   #offset = 0;
 
@@ -101,53 +104,61 @@ class TensorFill {
   ) {}
 
   instance(value: unknown, path: string): void {
-    try {
-      this.#fill(value, 0);
-    } catch (error) {
-      if (error instanceof ValueError) {
-        throw badRequest(`${path}${error.where.map((i) => `[${i}]`).join('')}: ${error.message}`);
-      }
-      throw error;
-    }
+    const start = this.#offset;
+    if (this.#fill(value, 0)) return;
+    this.#offset = start;
+    throw badRequest(`${path}${this.#problem(value, 0)}`);
   }
 
-  #fill(value: unknown, depth: number): void {
+  #fill(value: unknown, depth: number): boolean {
+    if (depth === this.dims.length) return this.#number(value);
+    const expected = this.dims[depth];
+    if (!Array.isArray(value) || value.length !== expected) return false;
+    if (depth < this.dims.length - 1) {
+      for (let i = 0; i < expected; i += 1) if (!this.#fill(value[i], depth + 1)) return false;
+      return true;
+    }
+    // The innermost list: the hot loop.
+    const { values, min, max } = this;
+    let offset = this.#offset;
+    for (let i = 0; i < expected; i += 1) {
+      const number: unknown = value[i];
+      if (typeof number !== 'number' || !(number >= min && number <= max)) return false;
+      values[offset++] = number;
+    }
+    this.#offset = offset;
+    return true;
+  }
+
+  #number(value: unknown): boolean {
+    if (typeof value !== 'number' || !(value >= this.min && value <= this.max)) return false;
+    this.values[this.#offset++] = value;
+    return true;
+  }
+
+  /** Where and why `value` is not a valid tensor, e.g. `[5][7]: expected a number, got null`. */
+  #problem(value: unknown, depth: number): string {
     const expected = this.dims[depth];
     if (expected === undefined) {
-      if (typeof value !== 'number') {
-        throw new ValueError(`expected a number (float32), got ${describe(value)}`);
-      }
-      if (!(value >= this.min && value <= this.max)) {
-        throw new ValueError(
-          this.max === FLOAT32_MAX
-            ? `${value} is not a finite float32 value`
-            : `${value} is outside the range [${this.min}, ${this.max}] this model accepts`,
-        );
-      }
-      this.values[this.#offset++] = value;
-      return;
+      if (typeof value !== 'number') return `: expected a number (float32), got ${describe(value)}`;
+      return this.max === FLOAT32_MAX
+        ? `: ${value} is not a finite float32 value`
+        : `: ${value} is outside the range [${this.min}, ${this.max}] this model accepts`;
     }
-    if (!Array.isArray(value)) {
-      throw new ValueError(`expected a list of ${expected}, got ${describe(value)}`);
-    }
+    if (!Array.isArray(value)) return `: expected a list of ${expected}, got ${describe(value)}`;
     if (value.length !== expected) {
-      throw new ValueError(
-        `expected a list of ${expected}, got ${value.length} (the input shape is [${['-1', ...this.dims].join(', ')}])`,
-      );
+      const shape = ['-1', ...this.dims].join(', ');
+      return `: expected a list of ${expected}, got ${value.length} (the input shape is [${shape}])`;
     }
-    for (let i = 0; i < value.length; i += 1) {
-      try {
-        this.#fill(value[i], depth + 1);
-      } catch (error) {
-        if (error instanceof ValueError) error.where.unshift(i);
-        throw error;
-      }
-    }
+    const scratch = new TensorFill(
+      new Float32Array(this.values.length),
+      this.dims,
+      this.min,
+      this.max,
+    );
+    const bad = value.findIndex((item) => !scratch.#fill(item, depth + 1));
+    return `[${bad}]${this.#problem(value[bad], depth + 1)}`;
   }
-}
-
-class ValueError extends Error {
-  readonly where: number[] = [];
 }
 
 function named(object: Record<string, unknown>, inputName: string, path: string): unknown {
