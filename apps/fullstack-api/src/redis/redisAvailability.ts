@@ -3,17 +3,21 @@ import type { Redis } from 'ioredis';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 /** What the app uses Redis for; the label of the fallback metric. */
-export type RedisOperation =
-  'cache_read' | 'cache_write' | 'cache_invalidate' | 'cache_flush' | 'rate_limit';
+export type RedisOperation = 'cache_read' | 'cache_write' | 'cache_invalidate' | 'rate_limit';
 
 export type Attempt<T> = { ok: true; value: T } | { ok: false };
 
+// One late reply can be this process's own event loop stalling (a CPU-throttled pod, a long GC),
+// not Redis: only this many failures in a row take Redis out of service.
+const FAILURES_TO_TRIP = 3;
+
 /**
- * Runs Redis commands on behalf of the cache and the rate limiter, and decides when not to: after
- * a failure (down, or slower than the command timeout) Redis is skipped for REDIS_COOLDOWN_MS, so
- * a slow Redis costs one timeout per cooldown instead of one per request. Callers fall back to
- * PostgreSQL or to memory. Degraded periods are logged once at each transition and exported as
- * `redis_degraded` and `redis_fallbacks_total`.
+ * Runs Redis commands on behalf of the cache and the rate limiter, and decides when not to: while
+ * disconnected, or after FAILURES_TO_TRIP failures in a row (errors, or replies slower than the
+ * command timeout), Redis is skipped for REDIS_COOLDOWN_MS, so a slow Redis costs a few timeouts
+ * per cooldown instead of one per request; one more failure after the cooldown skips it again.
+ * Callers fall back to PostgreSQL or to memory. Degraded periods are logged once at each
+ * transition and exported as `redis_degraded` and `redis_fallbacks_total`.
  */
 export class RedisAvailability {
   readonly client: Redis;
@@ -22,6 +26,7 @@ export class RedisAvailability {
   readonly #fallbacks: Counter<'operation'>;
   #skipUntil = 0;
   #degraded = false;
+  #failuresInARow = 0;
 
   constructor({
     client,
@@ -72,12 +77,16 @@ export class RedisAvailability {
     }
     try {
       const value = await command(this.client);
+      this.#failuresInARow = 0;
       if (this.#degraded) this.#markUp();
       return { ok: true, value };
     } catch (error) {
       this.#fallbacks.inc({ operation });
-      this.#skipUntil = Date.now() + this.#cooldownMs;
-      this.#markDown(operation, error);
+      this.#failuresInARow += 1;
+      if (this.#degraded || this.#failuresInARow >= FAILURES_TO_TRIP) {
+        this.#skipUntil = Date.now() + this.#cooldownMs;
+        this.#markDown(operation, error);
+      }
       return { ok: false };
     }
   }
@@ -92,6 +101,7 @@ export class RedisAvailability {
   }
 
   #markUp(): void {
+    this.#failuresInARow = 0;
     if (!this.#degraded) return;
     this.#degraded = false;
     this.#skipUntil = 0;

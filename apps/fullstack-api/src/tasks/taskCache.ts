@@ -31,6 +31,9 @@ local key = ARGV[2] .. epoch .. ':' .. generation .. ARGV[3]
 return { key, redis.call('GET', key) }
 `;
 
+// How many undelivered invalidations to remember before dropping the whole cache instead.
+const MAX_OWED_KEYS = 1000;
+
 interface CacheCommands {
   taskCacheLookup(
     epochKey: string,
@@ -45,8 +48,8 @@ interface CacheCommands {
 /**
  * The Redis read cache for tasks and list pages. Values are the serialised responses, so a hit
  * costs one round trip and no JSON work. When Redis is down or slow every call falls through to
- * the loader (PostgreSQL); an invalidation that could not be delivered makes this replica stop
- * using the cache until it has replaced the epoch, which drops every entry at once.
+ * the loader (PostgreSQL); an invalidation that could not be delivered is remembered, and this
+ * replica stays away from the cache until Redis has taken it.
  */
 export class TaskCache {
   readonly #redis: RedisAvailability;
@@ -56,10 +59,11 @@ export class TaskCache {
   readonly #misses: Counter<'cache'>;
   readonly #tokenBase = randomBytes(6).toString('base64url');
   #tokenCount = 0;
-  // Invalidations that failed, and how many of them a new epoch has covered since.
-  #failedInvalidations = 0;
-  #flushedInvalidations = 0;
-  #flushing: Promise<boolean> | undefined;
+  // Generation keys whose deletion failed (each with the number of its latest failure): this
+  // replica keeps away from the cache until they are deleted.
+  readonly #owed = new Map<string, number>();
+  #owedCount = 0;
+  #settling: Promise<boolean> | undefined;
 
   constructor({
     redis,
@@ -88,8 +92,8 @@ export class TaskCache {
       registers: [registry],
     });
     redis.client.defineCommand('taskCacheLookup', { numberOfKeys: 2, lua: LOOKUP });
-    // As soon as Redis is back, drop whatever it holds from before the outage.
-    redis.client.on('ready', () => void this.#flushIfNeeded());
+    // As soon as Redis is back, deliver the invalidations it missed.
+    redis.client.on('ready', () => void this.#settle());
   }
 
   get enabled(): boolean {
@@ -104,7 +108,7 @@ export class TaskCache {
     entry: CacheEntry,
     load: () => Promise<string | undefined>,
   ): Promise<string | undefined> {
-    if (!this.enabled || !(await this.#flushIfNeeded())) return load();
+    if (!this.enabled || !(await this.#settle())) return load();
     const { epochKey, generationKey, prefix, suffix } = this.#keys(entry);
     const lookup = await this.#redis.attempt('cache_read', (client) =>
       (client as unknown as CacheCommands).taskCacheLookup(
@@ -142,27 +146,30 @@ export class TaskCache {
     if (taskId !== undefined) keys.push(this.#generationKey({ kind: 'task', id: taskId }));
     const deleted = await this.#redis.attempt('cache_invalidate', (client) => client.del(...keys));
     if (!deleted.ok) {
-      this.#failedInvalidations += 1;
-      void this.#flushIfNeeded();
+      for (const key of keys) this.#owed.set(key, ++this.#owedCount);
+      void this.#settle();
     }
   }
 
-  /** True when the cache is safe to use: no invalidation is owed, or a new epoch paid for it. */
-  async #flushIfNeeded(): Promise<boolean> {
-    if (this.#failedInvalidations === this.#flushedInvalidations) return true;
-    this.#flushing ??= this.#flush().finally(() => {
-      this.#flushing = undefined;
+  /** True when the cache is safe to use: every failed invalidation has since been delivered. */
+  async #settle(): Promise<boolean> {
+    if (this.#owed.size === 0) return true;
+    this.#settling ??= this.#deliverOwed().finally(() => {
+      this.#settling = undefined;
     });
-    return this.#flushing;
+    return this.#settling;
   }
 
-  async #flush(): Promise<boolean> {
-    const covered = this.#failedInvalidations;
-    const result = await this.#redis.attempt('cache_flush', (client) =>
-      client.del(`${this.#prefix}epoch`),
-    );
-    if (result.ok) this.#flushedInvalidations = covered;
-    return this.#failedInvalidations === this.#flushedInvalidations;
+  async #deliverOwed(): Promise<boolean> {
+    const owed = new Map(this.#owed);
+    // Past a long outage, replacing the epoch (dropping every entry) is one key to delete.
+    const keys = owed.size > MAX_OWED_KEYS ? [`${this.#prefix}epoch`] : [...owed.keys()];
+    const deleted = await this.#redis.attempt('cache_invalidate', (client) => client.del(...keys));
+    if (deleted.ok) {
+      // A key that failed again meanwhile stays owed: that write may have come after this DEL.
+      for (const [key, count] of owed) if (this.#owed.get(key) === count) this.#owed.delete(key);
+    }
+    return this.#owed.size === 0;
   }
 
   #keys(entry: CacheEntry) {
