@@ -27,7 +27,7 @@ const settings = {
   rawMessages: 20_000,
   rawWindow: 1000, // unconfirmed messages in flight
   acceptedSeconds: 8,
-  connections: 32,
+  connections: 64,
   fulfilmentDelayMs: 20,
   prefetch: Number(process.env.BENCH_PREFETCH ?? 10),
   backlogPerWorker: 2500,
