@@ -1,9 +1,10 @@
 // `npm run bench -w apps/inference-server`: predictions per second and latency through the HTTP
 // API at 64 connections, micro-batching on and off, against the limit measured in the same run:
 // the same model, backend, priority and number of threads calling model.predict on full batches
-// with no HTTP at all (and at batch 1: the most batching can gain). Cases are interleaved over
-// rounds and the medians printed, with the CPU time each prediction costs per thread kind, which
-// holds up better than throughput on a shared machine. About 2 minutes.
+// with no HTTP at all (and at batch 1: the most batching can gain); plus requests of eight
+// instances, to tell what costs per request from what costs per prediction. Cases are
+// interleaved over rounds and the medians printed, with the CPU time each prediction costs per
+// thread kind, which holds up better than throughput on a shared machine. About 2 minutes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -38,8 +39,14 @@ interface Sample {
   errors?: number | undefined;
 }
 
-// One digit per request, its pixels as a client would send them (x / 255, full precision).
-const body = JSON.stringify({ instances: [digitImage(0)] });
+// Digits as a client would send them (pixels x / 255, full precision): one per request, and
+// eight per request to show how much of the cost is per request rather than per prediction.
+const request = (instances: number) => ({
+  instances,
+  body: JSON.stringify({ instances: Array.from({ length: instances }, (_, i) => digitImage(i)) }),
+});
+const one = request(1);
+const eight = request(8);
 
 async function limit(batchSize: number): Promise<Sample> {
   const workers = Array.from(
@@ -73,7 +80,7 @@ async function limit(batchSize: number): Promise<Sample> {
   };
 }
 
-async function http(server: ServerProcess): Promise<Sample> {
+async function http(server: ServerProcess, { instances, body } = one): Promise<Sample> {
   const options = {
     url: `${server.url}/v1/models/mnist:predict`,
     method: 'POST' as const,
@@ -93,7 +100,7 @@ async function http(server: ServerProcess): Promise<Sample> {
   const perPrediction = (kind: keyof typeof cpuAfter) =>
     ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
   return {
-    predictionsPerSecond: result['2xx'] / SECONDS,
+    predictionsPerSecond: (result['2xx'] * instances) / SECONDS,
     p50: result.latency.p50,
     p99: result.latency.p99,
     meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
@@ -147,6 +154,7 @@ const samples = {
   limitOne: [] as Sample[],
   batched: [] as Sample[],
   unbatched: [] as Sample[],
+  eight: [] as Sample[],
 };
 const batched = await startServer(serverEnv(MAX_BATCH));
 const unbatched = await startServer(serverEnv(1));
@@ -157,6 +165,7 @@ try {
     samples.limitOne.push(await limit(1));
     samples.batched.push(await http(batched));
     samples.unbatched.push(await http(unbatched));
+    samples.eight.push(await http(batched, eight));
     console.error(`round ${round}/${ROUNDS} done`);
   }
 } finally {
@@ -187,6 +196,7 @@ const summary = {
   limitOne: summarise(samples.limitOne),
   batched: summarise(samples.batched),
   unbatched: summarise(samples.unbatched),
+  eight: summarise(samples.eight),
 };
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
@@ -204,6 +214,7 @@ const rows: [string, Sample][] = [
   ['limit: model.predict, batch 1', summary.limitOne],
   [`HTTP, batched (max ${MAX_BATCH})`, summary.batched],
   ['HTTP, unbatched (max 1)', summary.unbatched],
+  ['HTTP, batched, 8 per request', summary.eight],
 ];
 for (const [name, s] of rows) {
   console.log(
