@@ -285,6 +285,38 @@ describe('http surface', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers CORS only for the origins CORS_ORIGINS lists', async () => {
+    const open = await startTestApp(database.url, { CORS_ORIGINS: 'https://board.example' });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${open.url}/api/tasks/00000000-0000-4000-8000-000000000000`, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'PATCH',
+            'access-control-request-headers': 'content-type, if-match',
+          },
+        });
+      const allowed = await preflight('https://board.example');
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://board.example');
+      expect(allowed.headers.get('access-control-allow-methods')).toContain('PATCH');
+      expect(allowed.headers.get('access-control-allow-headers')).toContain('if-match');
+      const refused = await preflight('https://evil.example');
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+
+      const created = await fetch(`${open.url}/api/tasks`, {
+        method: 'POST',
+        headers: { origin: 'https://board.example', 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'From another origin' }),
+      });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('access-control-expose-headers')).toContain('etag');
+    } finally {
+      await open.close();
+    }
+  });
+
   it('serves the page, probes and metrics', async () => {
     const page = await fetch(`${app.url}/`);
     expect(page.status).toBe(200);
