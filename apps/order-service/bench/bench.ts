@@ -45,7 +45,7 @@ const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
 /** amqplib publishing persistent 200-byte messages with confirms to a durable queue. */
 async function rawPublishRate(url: string, queue: string): Promise<number> {
-  const connection = await amqp.connect(url);
+  const connection = await amqp.connect(url, { noDelay: true }); // as the apps connect
   try {
     const channel = await connection.createConfirmChannel();
     await channel.assertQueue(queue, { durable: true });

@@ -39,6 +39,9 @@ export class BrokerConnection {
     const broker = new BrokerConnection(options.logger);
     broker.#connection = await amqp.connect(options.url, {
       clientProperties: { connection_name: options.name },
+      // Without TCP_NODELAY, a small frame (an ack, a confirm-awaited publish) can sit in the
+      // socket until the peer's delayed ACK: about 40 ms on Linux, on every hop of the pipeline.
+      noDelay: true,
       recovery: {
         initialDelay: options.initialDelayMs,
         maxDelay: options.maxDelayMs,
