@@ -457,7 +457,7 @@ describe('fuzzed input never gets a 5xx', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 90_000);
 
   it('PATCH /api/tasks/:id with any If-Match', async () => {
     const ifMatch = fc.option(
@@ -482,7 +482,7 @@ describe('fuzzed input never gets a 5xx', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 90_000);
 
   it('GET /api/tasks with any query string and /api/tasks/:id with any id', async () => {
     const query = fc.dictionary(fc.constantFrom('limit', 'status', 'cursor', 'x'), text, {
@@ -506,7 +506,7 @@ describe('fuzzed input never gets a 5xx', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 90_000);
 });
 
 function expectErrorShape(body: ErrorJson): void {
