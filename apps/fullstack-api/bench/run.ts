@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runMigrations } from '@taller/postgres';
 import { createLogger } from '@taller/telemetry';
 import { createTestDatabase } from '@taller/testing';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { runMigrations } from '../src/db/runMigrations.js';
+import { MIGRATIONS_DIR } from '../src/db/migrationsDir.js';
 import { encodeCursor } from '../src/tasks/cursor.js';
 import { freePort, startRedisServer } from '../test/support/redisServer.js';
 import { canPin, pinSelf, startServer, type ServerProcess } from './serverProcess.js';
@@ -43,6 +44,7 @@ const servers: ServerProcess[] = [];
 
 try {
   await runMigrations({
+    dir: MIGRATIONS_DIR,
     connection: { connectionString: database.url },
     logger: createLogger({ name: 'bench', level: 'warn' }),
   });

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactConfig } from '@taller/config';
 import { Health, gracefulShutdown } from '@taller/health';
+import { createPool } from '@taller/postgres';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { readConfig, type Config } from './config.js';
-import { createPool } from './db/createPool.js';
 import { dependencyChecks } from './dependencyChecks.js';
 import { createRedis } from './redis/createRedis.js';
 
@@ -23,7 +23,7 @@ try {
 logger.level = config.LOG_LEVEL;
 logger.info({ config: redactConfig(config) }, 'starting');
 
-const pool = createPool(config, logger);
+const pool = createPool(config, { applicationName: 'fullstack-api', logger });
 const redis = createRedis(config);
 const metrics = createMetrics();
 const health = new Health({ checks: dependencyChecks(pool, redis) });

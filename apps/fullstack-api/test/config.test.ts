@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, redactConfig } from '@taller/config';
+import { connectionConfig } from '@taller/postgres';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.js';
-import { connectionConfig } from '../src/db/createPool.js';
 
 const secrets = mkdtempSync(join(tmpdir(), 'fullstack-secrets-'));
 const load = (env: Record<string, string>) =>

@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Health } from '@taller/health';
+import { createPool, runMigrations } from '@taller/postgres';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { createTestDatabase, redisUrl, uniqueName, type TestDatabase } from '@taller/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { configSchema, type Config } from '../../src/config.js';
-import { createPool } from '../../src/db/createPool.js';
-import { runMigrations } from '../../src/db/runMigrations.js';
+import { MIGRATIONS_DIR } from '../../src/db/migrationsDir.js';
 import { dependencyChecks } from '../../src/dependencyChecks.js';
 import { createRedis } from '../../src/redis/createRedis.js';
 
@@ -16,6 +16,7 @@ import { createRedis } from '../../src/redis/createRedis.js';
 export async function migratedDatabase(): Promise<TestDatabase> {
   const database = await createTestDatabase('fullstack');
   await runMigrations({
+    dir: MIGRATIONS_DIR,
     connection: { connectionString: database.url },
     logger: createLogger({ name: 'migrate', level: 'silent' }),
   });
@@ -64,7 +65,7 @@ export async function startTestApp(
       },
     }),
   });
-  const pool = createPool(config, logger);
+  const pool = createPool(config, { applicationName: 'fullstack-api', logger });
   const redis = createRedis(config);
   const metrics = createMetrics();
   const health = new Health({ checks: dependencyChecks(pool, redis) });
