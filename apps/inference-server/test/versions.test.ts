@@ -57,6 +57,14 @@ async function predict(path: string) {
   return rowPredictShape.parse(reply.body).predictions;
 }
 
+/** Same rows within float noise (requests of other clients may share the batch). */
+function expectClose(actual: number[][], expected: number[][]) {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((row, i) =>
+    row.forEach((value, j) => expect(Math.abs(value - expected[i]![j]!)).toBeLessThan(1e-6)),
+  );
+}
+
 async function versionStates(): Promise<Record<string, string>> {
   const { body } = await get(`${server.url}/v1/models/mnist`);
   const status = modelStatusShape.parse(body).model_version_status;
@@ -66,78 +74,100 @@ async function versionStates(): Promise<Record<string, string>> {
 describe('model versions', () => {
   it('a new version becomes latest without one failed request; a removed one is unloaded', async () => {
     // Clients that keep predicting with `latest` through every change below.
-    let running = true;
-    const statuses: number[] = [];
-    const clients = Array.from({ length: 4 }, async () => {
-      while (running) {
-        const reply = await fetch(`${server.url}/v1/models/mnist:predict`, {
-          method: 'POST',
-          body: JSON.stringify({ instances: images }),
-        });
-        await reply.arrayBuffer();
-        statuses.push(reply.status);
-      }
-    });
-
-    const v1 = await predict('/v1/models/mnist:predict');
-    await publishVersion(2);
-    // Loading (artificially slow): version 1 still answers as latest meanwhile.
-    await eventually(async () => ((await versionStates())['2'] === 'LOADING' ? true : undefined));
-    expect(await predict('/v1/models/mnist:predict')).toEqual(v1);
-    await eventually(async () => ((await versionStates())['2'] === 'AVAILABLE' ? true : undefined));
-    expect(await versionStates()).toEqual({ '2': 'AVAILABLE', '1': 'AVAILABLE' });
-
-    const metadata = modelMetadataShape.parse(
-      (await get(`${server.url}/v1/models/mnist/metadata`)).body,
-    );
-    expect(metadata.model_spec.version).toBe('2');
-    const v2 = await predict('/v1/models/mnist/versions/2:predict');
-    expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
-    expect(await predict('/v1/models/mnist/versions/1:predict')).toEqual(v1);
-    expect(v2[0]![0]).toBeGreaterThan(v1[0]![0]!); // the new bias shows
-
-    await rm(join(models, 'mnist', '1'), { recursive: true });
-    await eventually(async () =>
-      Object.keys(await versionStates()).join() === '2' ? true : undefined,
-    );
-    const gone = await post(`${server.url}/v1/models/mnist/versions/1:predict`, {
-      instances: images,
-    });
-    expect(gone.status).toBe(404);
-
-    // A broken version is reported and changes nothing else.
-    await mkdir(join(models, 'mnist', '3'));
-    await writeFile(join(models, 'mnist', '3', 'model.json'), '{"format": "layers-model"');
-    await eventually(async () => ((await versionStates())['3'] === 'END' ? true : undefined));
-    const { body } = await get(`${server.url}/v1/models/mnist/versions/3`);
-    const { status } = modelStatusShape.parse(body).model_version_status[0]!;
-    expect(status.error_code).toBe('UNKNOWN');
-    expect(status.error_message).toMatch(/model.json is not a TensorFlow.js LayersModel/);
-    expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
-    expect((await get(`${server.url}/readyz`)).status).toBe(200);
-
-    // So is one whose files are in order but which the threads cannot build.
-    const unbuildable = join(models, 'mnist', '.staging-4');
-    await cp(SHIPPED_VERSION, unbuildable, { recursive: true });
-    const json = JSON.parse(await readFile(join(unbuildable, 'model.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    await writeFile(
-      join(unbuildable, 'model.json'),
-      JSON.stringify({ ...json, modelTopology: { class_name: 'Nope' } }),
-    );
-    await rename(unbuildable, join(models, 'mnist', '4'));
-    await eventually(async () => ((await versionStates())['4'] === 'END' ? true : undefined));
-    expect(await versionStates()).toEqual({ '4': 'END', '3': 'END', '2': 'AVAILABLE' });
-    expect(await predict('/v1/models/mnist:predict')).toEqual(v2);
-
-    running = false;
-    await Promise.all(clients);
-    expect(statuses.length).toBeGreaterThan(20);
-    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const traffic = keepPredicting(4);
+    try {
+      await switchVersions();
+    } finally {
+      await traffic.stop();
+    }
+    expect(traffic.answers.length).toBeGreaterThan(20);
+    expect(traffic.answers.filter((answer) => answer !== 200)).toEqual([]);
     const messages = server.logs.map((entry) => entry.msg);
     expect(messages).toContain('model version is invalid');
     expect(messages).toContain('model version failed to load');
   });
 });
+
+/** Publishes, removes and breaks versions, checking what `latest` and each version answer. */
+async function switchVersions(): Promise<void> {
+  const v1 = await predict('/v1/models/mnist:predict');
+  await publishVersion(2);
+  // Loading (artificially slow): version 1 still answers as latest meanwhile.
+  await eventually(async () => ((await versionStates())['2'] === 'LOADING' ? true : undefined));
+  expectClose(await predict('/v1/models/mnist:predict'), v1);
+  await eventually(async () => ((await versionStates())['2'] === 'AVAILABLE' ? true : undefined));
+  expect(await versionStates()).toEqual({ '2': 'AVAILABLE', '1': 'AVAILABLE' });
+
+  const metadata = modelMetadataShape.parse(
+    (await get(`${server.url}/v1/models/mnist/metadata`)).body,
+  );
+  expect(metadata.model_spec.version).toBe('2');
+  const v2 = await predict('/v1/models/mnist/versions/2:predict');
+  expectClose(await predict('/v1/models/mnist:predict'), v2);
+  expectClose(await predict('/v1/models/mnist/versions/1:predict'), v1);
+  // Version 2's class-0 bias is 4 higher: the odds of class 0 grow about e^4 = 55 times.
+  expect(v2[0]![0]!).toBeGreaterThan(10 * v1[0]![0]!);
+
+  await rm(join(models, 'mnist', '1'), { recursive: true });
+  await eventually(async () =>
+    Object.keys(await versionStates()).join() === '2' ? true : undefined,
+  );
+  const gone = await post(`${server.url}/v1/models/mnist/versions/1:predict`, {
+    instances: images,
+  });
+  expect(gone.status).toBe(404);
+
+  // A broken version is reported and changes nothing else.
+  await mkdir(join(models, 'mnist', '3'));
+  await writeFile(join(models, 'mnist', '3', 'model.json'), '{"format": "layers-model"');
+  await eventually(async () => ((await versionStates())['3'] === 'END' ? true : undefined));
+  const { body } = await get(`${server.url}/v1/models/mnist/versions/3`);
+  const { status } = modelStatusShape.parse(body).model_version_status[0]!;
+  expect(status.error_code).toBe('UNKNOWN');
+  expect(status.error_message).toMatch(/model.json is not a TensorFlow.js LayersModel/);
+  expectClose(await predict('/v1/models/mnist:predict'), v2);
+  expect((await get(`${server.url}/readyz`)).status).toBe(200);
+
+  // So is one whose files are in order but which the threads cannot build.
+  const unbuildable = join(models, 'mnist', '.staging-4');
+  await cp(SHIPPED_VERSION, unbuildable, { recursive: true });
+  const json = JSON.parse(await readFile(join(unbuildable, 'model.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  await writeFile(
+    join(unbuildable, 'model.json'),
+    JSON.stringify({ ...json, modelTopology: { class_name: 'Nope' } }),
+  );
+  await rename(unbuildable, join(models, 'mnist', '4'));
+  await eventually(async () => ((await versionStates())['4'] === 'END' ? true : undefined));
+  expect(await versionStates()).toEqual({ '4': 'END', '3': 'END', '2': 'AVAILABLE' });
+  expectClose(await predict('/v1/models/mnist:predict'), v2);
+}
+
+/** Clients predicting with `latest` in a loop until stopped; every status (or error) is kept. */
+function keepPredicting(clients: number) {
+  let running = true;
+  const answers: (number | string)[] = [];
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      try {
+        const reply = await fetch(`${server.url}/v1/models/mnist:predict`, {
+          method: 'POST',
+          body: JSON.stringify({ instances: images }),
+        });
+        await reply.arrayBuffer();
+        answers.push(reply.status);
+      } catch (error) {
+        answers.push(String(error));
+      }
+    }
+  });
+  return {
+    answers,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
