@@ -6,12 +6,13 @@
 //
 //   eval "$(bash scripts/services.sh)" && npm run bench -w apps/order-service
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runMigrations } from '@taller/postgres';
 import { amqpUrl, createTestDatabase, uniqueName } from '@taller/testing';
 import { createLogger } from '@taller/telemetry';
 import amqp from 'amqplib';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { runMigrations } from '../src/db/runMigrations.js';
+import { MIGRATIONS_DIR } from '../src/db/migrationsDir.js';
 import { deleteBrokerObjects } from '../test/support/broker.js';
 import { orderBody } from '../test/support/orders.js';
 import {
@@ -235,6 +236,7 @@ async function main() {
   };
   const database = await createTestDatabase('orders_bench');
   await runMigrations({
+    dir: MIGRATIONS_DIR,
     connection: { connectionString: database.url },
     logger: createLogger({ name: 'bench', level: 'warn' }),
   });

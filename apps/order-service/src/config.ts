@@ -1,4 +1,5 @@
 import { loadConfig } from '@taller/config';
+import { databaseSettings } from '@taller/postgres';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -16,16 +17,8 @@ export const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  // PostgreSQL: a URL, or its parts (PGPASSWORD also completes a URL that carries no password).
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  PGHOST: z.string().default('127.0.0.1'),
-  PGPORT: z.coerce.number().int().min(1).max(65535).default(5432),
-  PGUSER: z.string().default('postgres'),
-  PGPASSWORD: z.string().optional(),
-  PGDATABASE: z.string().default('orders'),
-  DATABASE_POOL_MAX: count(10, 1000),
-  DATABASE_CONNECT_TIMEOUT_MS: milliseconds(2000),
-  DATABASE_STATEMENT_TIMEOUT_MS: milliseconds(5000),
+  // PostgreSQL: DATABASE_URL or the PG* parts, pool size and timeouts.
+  ...databaseSettings({ database: 'orders' }),
   // Concurrent order inserts and result updates are written as multi-row statements.
   DATABASE_WRITE_BATCH_MAX: count(100, 1000),
   DATABASE_WRITE_CONCURRENCY: count(4, 100),

@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { redactConfig } from '@taller/config';
 import { gracefulShutdown, Health } from '@taller/health';
+import { createPool } from '@taller/postgres';
 import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { BrokerConnection } from './broker/brokerConnection.js';
 import { QueueConsumer } from './broker/queueConsumer.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import { readConfig } from './config.js';
-import { createPool } from './db/createPool.js';
 import { createServiceMetrics } from './metrics.js';
 import { OrderRepository } from './orders/OrderRepository.js';
 import { registerOutboxLagMetrics } from './outbox/outboxLag.js';
@@ -28,7 +28,7 @@ try {
 logger.level = config.LOG_LEVEL;
 logger.info({ config: redactConfig(config) }, 'starting');
 
-const pool = createPool(config, logger);
+const pool = createPool(config, { applicationName: 'order-service', logger });
 const metrics = createMetrics();
 const serviceMetrics = createServiceMetrics(metrics.registry);
 registerOutboxLagMetrics(metrics.registry, pool, logger);

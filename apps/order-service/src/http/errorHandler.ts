@@ -1,10 +1,11 @@
+import { databaseError } from '@taller/postgres';
 import type {
   FastifyError,
   FastifyInstance,
   FastifyReply,
   FastifySchemaValidationError,
 } from 'fastify';
-import { databaseError, isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { isDatabaseUnavailable } from '../db/databaseErrors.js';
 import { ApiError, type FieldProblem } from './apiError.js';
 
 const PART_CODE: Record<string, string> = {

@@ -1,7 +1,7 @@
+import { databaseError } from '@taller/postgres';
 import type { Logger } from '@taller/telemetry';
 import type pg from 'pg';
 import { Gauge, type Registry } from 'prom-client';
-import { databaseError } from '../db/databaseErrors.js';
 
 // One query serves both gauges of a scrape (prom-client collects them concurrently).
 const FRESH_MS = 1000;

@@ -1,7 +1,8 @@
+import { runMigrations } from '@taller/postgres';
 import { createTestDatabase, type TestDatabase } from '@taller/testing';
 import { createLogger } from '@taller/telemetry';
 import pg from 'pg';
-import { runMigrations } from '../../src/db/runMigrations.js';
+import { MIGRATIONS_DIR } from '../../src/db/migrationsDir.js';
 
 export interface MigratedDatabase {
   database: TestDatabase;
@@ -13,6 +14,7 @@ export interface MigratedDatabase {
 export async function migratedDatabase(): Promise<MigratedDatabase> {
   const database = await createTestDatabase('orders');
   await runMigrations({
+    dir: MIGRATIONS_DIR,
     connection: { connectionString: database.url },
     logger: createLogger({ name: 'migrate', level: 'warn' }),
   });
