@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -86,7 +86,9 @@ describe('startup', () => {
     expect(notReady.status).toBe(503);
     expect((await get(`${server.url}/livez`)).status).toBe(200);
 
-    await cp(SHIPPED_VERSION, join(models, 'mnist', '3'), { recursive: true });
+    // A symbolic link to a version folder counts, as volume mounts and `ln -sfn` deploys make them.
+    await mkdir(join(models, 'mnist'));
+    await symlink(SHIPPED_VERSION, join(models, 'mnist', '3'));
     await ready(server);
     const status = await get(`${server.url}/v1/models/mnist`);
     expect(modelStatusShape.parse(status.body).model_version_status).toEqual([

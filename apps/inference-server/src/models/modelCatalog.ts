@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@taller/telemetry';
@@ -290,10 +290,19 @@ function label(version: ModelVersion) {
   return { model: version.model, version: version.version };
 }
 
+/** Folder names under `path`, symbolic links to folders included (as volume mounts make). */
 async function subfolders(path: string): Promise<string[]> {
   try {
     const entries = await readdir(path, { withFileTypes: true });
-    return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    const folders = await Promise.all(
+      entries.map(async (entry) => {
+        if (entry.isDirectory()) return entry.name;
+        if (!entry.isSymbolicLink()) return undefined;
+        const target = await stat(join(path, entry.name)).catch(() => undefined);
+        return target?.isDirectory() ? entry.name : undefined;
+      }),
+    );
+    return folders.filter((name) => name !== undefined);
   } catch {
     return [];
   }
