@@ -1,3 +1,8 @@
 export { postgresUrl, redisUrl, amqpUrl } from './services.js';
 export { createTestDatabase, type TestDatabase } from './database.js';
 export { uniqueName } from './names.js';
+export { waitFor } from './wait-for.js';
+export { freePort } from './ports.js';
+export { startProcess, waitUntilHealthy, stopAll, type AppProcess } from './processes.js';
+export { deleteBrokerObjects, tapExchange, drainQueue } from './broker.js';
+export { metricValue } from './metrics.js';

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.js';
+
+export interface AppProcess {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  /** Every JSON log line so far. */
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit code, or the signal that killed the process. */
+  exited: Promise<number | NodeJS.Signals>;
+  /** Sends the signal (SIGTERM by default) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
+  /** The last log lines, for a failing test's output. */
+  tail(lines?: number): string;
+}
+
+const running = new Set<AppProcess>();
+
+/**
+ * Runs an app's TypeScript entry point (`<app>/src/server.ts`) as a real process, as `npm run
+ * dev` does, from the app's folder, on a free port of 127.0.0.1 and with no shutdown drain delay
+ * unless `env` says otherwise; resolves once it answers /livez.
+ */
+export async function startProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+): Promise<AppProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@taller/source', entry], {
+    cwd: dirname(dirname(entry)),
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      SHUTDOWN_DRAIN_DELAY_MS: '0',
+      ...env,
+      PORT: String(port),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      logs.push({ msg: line });
+    }
+  });
+  const exited = once(child, 'exit').then(
+    ([code, signal]) => (code ?? signal) as number | NodeJS.Signals,
+  );
+  const app: AppProcess = {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    logs,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const result = await exited;
+      running.delete(app);
+      return result;
+    },
+    tail: (lines = 30) =>
+      [...logs.slice(-lines).map((entry) => JSON.stringify(entry)), stderr.slice(-2000)].join('\n'),
+  };
+  running.add(app);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      running.delete(app);
+      throw new Error(`${name} exited (${await exited}) before listening: ${stderr}`);
+    }
+    if ((await fetch(`${app.url}/livez`).catch(() => undefined))?.ok) return app;
+    if (Date.now() > deadline) {
+      await app.stop('SIGKILL');
+      throw new Error(`${name} did not start listening within 30 s: ${app.tail()}`);
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * Waits until the app reports every dependency check ok (connected to RabbitMQ with its topology
+ * declared, for instance), not merely ready: an order.created published before the worker has
+ * declared its queue would reach only the queues already bound.
+ */
+export async function waitUntilHealthy(app: AppProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${app.url}/readyz`).catch(() => undefined);
+    const report = (await response?.json().catch(() => undefined)) as
+      { status?: string } | undefined;
+    if (report?.status === 'ok') return;
+    if (Date.now() > deadline)
+      throw new Error(`${app.name} not healthy: ${JSON.stringify(report)}`);
+    await sleep(50);
+  }
+}
+
+/** Kills whatever a test left running (for afterAll, also when a test failed). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((app) => app.stop('SIGKILL')));
+}
