@@ -7,22 +7,23 @@
 //   eval "$(bash scripts/services.sh)" && npm run bench -w apps/order-service
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runMigrations } from '@taller/postgres';
-import { amqpUrl, createTestDatabase, uniqueName } from '@taller/testing';
+import {
+  amqpUrl,
+  createTestDatabase,
+  deleteBrokerObjects,
+  startProcess,
+  stopAll,
+  uniqueName,
+  waitUntilHealthy,
+  type AppProcess,
+} from '@taller/testing';
 import { createLogger } from '@taller/telemetry';
 import amqp from 'amqplib';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { MIGRATIONS_DIR } from '../src/db/migrationsDir.js';
-import { deleteBrokerObjects } from '../test/support/broker.js';
 import { orderBody } from '../test/support/orders.js';
-import {
-  SERVICE_ENTRY,
-  WORKER_ENTRY,
-  startProcess,
-  stopAll,
-  waitUntilHealthy,
-  type AppProcess,
-} from '../test/support/processes.js';
+import { SERVICE_ENTRY, WORKER_ENTRY } from '../test/support/processes.js';
 
 const settings = {
   rawMessages: 20_000,

@@ -4,23 +4,25 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { amqpUrl, postgresUrl } from '@taller/testing';
+import {
+  amqpUrl,
+  deleteBrokerObjects,
+  metricValue,
+  postgresUrl,
+  startProcess,
+  stopAll,
+  waitFor,
+  waitUntilHealthy,
+  type AppProcess,
+} from '@taller/testing';
 import amqp from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { deadLetterQueueOf } from '../src/broker/topology.js';
-import { brokerNames, deleteBrokerObjects } from './support/broker.js';
+import { brokerNames } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
-import { metricValue, progress, submitOrders } from './support/orders.js';
-import {
-  SERVICE_ENTRY,
-  WORKER_ENTRY,
-  startProcess,
-  stopAll,
-  waitUntilHealthy,
-  type AppProcess,
-} from './support/processes.js';
-import { waitFor } from './support/waitFor.js';
+import { progress, submitOrders } from './support/orders.js';
+import { SERVICE_ENTRY, WORKER_ENTRY } from './support/processes.js';
 
 const exec = promisify(execFile);
 const names = brokerNames();

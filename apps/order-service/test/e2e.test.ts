@@ -1,20 +1,22 @@
 // The whole pipeline on real processes: order-service and order-worker, PostgreSQL, RabbitMQ.
-import { amqpUrl } from '@taller/testing';
+import {
+  amqpUrl,
+  deleteBrokerObjects,
+  metricValue,
+  startProcess,
+  stopAll,
+  tapExchange,
+  waitFor,
+  waitUntilHealthy,
+  type AppProcess,
+} from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
 import { orderResultV1 } from '../src/messages/orderResult.js';
-import { brokerNames, deleteBrokerObjects, tapExchange } from './support/broker.js';
+import { brokerNames } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
-import { metricValue, orderBody, postOrder } from './support/orders.js';
-import {
-  SERVICE_ENTRY,
-  WORKER_ENTRY,
-  startProcess,
-  stopAll,
-  waitUntilHealthy,
-  type AppProcess,
-} from './support/processes.js';
-import { waitFor } from './support/waitFor.js';
+import { orderBody, postOrder } from './support/orders.js';
+import { SERVICE_ENTRY, WORKER_ENTRY } from './support/processes.js';
 
 const names = brokerNames();
 let db: MigratedDatabase;

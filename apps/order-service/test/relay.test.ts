@@ -1,7 +1,7 @@
 // The outbox relay against real PostgreSQL and RabbitMQ: publish only what the broker
 // confirmed, keep what it could not route, share the outbox between replicas, report lag.
 import { randomUUID } from 'node:crypto';
-import { amqpUrl } from '@taller/testing';
+import { amqpUrl, deleteBrokerObjects, metricValue, tapExchange, waitFor } from '@taller/testing';
 import { createLogger } from '@taller/telemetry';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,9 @@ import { OrderRepository } from '../src/orders/OrderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
 import { registerOutboxLagMetrics } from '../src/outbox/outboxLag.js';
 import { OutboxRelay } from '../src/outbox/outboxRelay.js';
-import { brokerNames, deleteBrokerObjects, tapExchange } from './support/broker.js';
+import { brokerNames } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
-import { metricValue, orderBody } from './support/orders.js';
-import { waitFor } from './support/waitFor.js';
+import { orderBody } from './support/orders.js';
 
 const logger = createLogger({ name: 'relay-test', level: 'silent' });
 const names = brokerNames();

@@ -1,7 +1,7 @@
 // Applying result events from a real RabbitMQ queue to real orders: exactly once in effect,
 // never a regression, and nothing unusable lost or redelivered forever.
 import { randomUUID } from 'node:crypto';
-import { amqpUrl } from '@taller/testing';
+import { amqpUrl, deleteBrokerObjects, drainQueue, metricValue, waitFor } from '@taller/testing';
 import { createConsumerMetrics, createLogger } from '@taller/telemetry';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
@@ -13,10 +13,9 @@ import { createServiceMetrics } from '../src/metrics.js';
 import { OrderRepository } from '../src/orders/OrderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
 import { createResultHandler } from '../src/results/resultHandler.js';
-import { brokerNames, deleteBrokerObjects, drainQueue } from './support/broker.js';
+import { brokerNames } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
-import { metricValue, orderBody } from './support/orders.js';
-import { waitFor } from './support/waitFor.js';
+import { orderBody } from './support/orders.js';
 
 const logger = createLogger({ name: 'results-test', level: 'silent' });
 const names = brokerNames();

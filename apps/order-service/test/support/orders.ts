@@ -100,9 +100,3 @@ export async function progress(pool: pg.Pool, keyPrefix: string) {
   );
   return rows[0]!;
 }
-
-/** A counter's value from Prometheus text, 0 when absent. */
-export function metricValue(text: string, series: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
