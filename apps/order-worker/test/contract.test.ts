@@ -3,21 +3,23 @@
 // copy of the schema, and the worker's real results must match the contract it owns.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { amqpUrl, createTestDatabase, type TestDatabase } from '@taller/testing';
+import {
+  amqpUrl,
+  createTestDatabase,
+  deleteBrokerObjects,
+  startProcess,
+  stopAll,
+  tapExchange,
+  waitFor,
+  waitUntilHealthy,
+  type AppProcess,
+  type TestDatabase,
+} from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
 import { orderResultV1 } from '../src/messages/orderResult.js';
-import { brokerNames, deleteBrokerObjects, tapExchange } from './support/broker.js';
-import {
-  SERVICE_DIR,
-  SERVICE_ENTRY,
-  WORKER_ENTRY,
-  startProcess,
-  stopAll,
-  waitUntilHealthy,
-  type AppProcess,
-} from './support/processes.js';
-import { waitFor } from './support/waitFor.js';
+import { brokerNames } from './support/broker.js';
+import { SERVICE_DIR, SERVICE_ENTRY, WORKER_ENTRY } from './support/processes.js';
 
 const exec = promisify(execFile);
 const names = brokerNames();

@@ -1,25 +1,23 @@
 // order-worker as a real process against a real RabbitMQ: results before acks, poison messages
 // to the dead-letter queue, retries with backoff through TTL queues, and a clean shutdown.
-import { amqpUrl } from '@taller/testing';
+import {
+  amqpUrl,
+  deleteBrokerObjects,
+  drainQueue,
+  metricValue,
+  startProcess,
+  stopAll,
+  tapExchange,
+  waitFor,
+  waitUntilHealthy,
+  type AppProcess,
+} from '@taller/testing';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { orderResultV1 } from '../src/messages/orderResult.js';
-import {
-  brokerNames,
-  deleteBrokerObjects,
-  drainQueue,
-  tapExchange,
-  testPublisher,
-} from './support/broker.js';
-import {
-  WORKER_ENTRY,
-  startProcess,
-  stopAll,
-  waitUntilHealthy,
-  type AppProcess,
-} from './support/processes.js';
+import { brokerNames, testPublisher } from './support/broker.js';
+import { WORKER_ENTRY } from './support/processes.js';
 import { orderCreated } from './support/orderCreated.js';
-import { waitFor } from './support/waitFor.js';
 
 const prefixes: string[] = [];
 const closers: (() => Promise<unknown>)[] = [];
@@ -55,9 +53,7 @@ async function setUp(env: Record<string, string> = {}, { bindResults = true } = 
 }
 
 async function metric(worker: AppProcess, series: string): Promise<number> {
-  const text = await (await fetch(`${worker.url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  return metricValue(await (await fetch(`${worker.url}/metrics`)).text(), series);
 }
 
 async function queueDepth(queue: string): Promise<number> {

@@ -1,38 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { amqpUrl, uniqueName } from '@taller/testing';
-import amqp, {
-  type ChannelModel,
-  type ConfirmChannel,
-  type ConsumeMessage,
-  type GetMessage,
-} from 'amqplib';
-import { waitFor } from './waitFor.js';
-
-const exec = promisify(execFile);
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 
 /** Exchange and queue names unique to this test run, so runs never see each other's messages. */
 export function brokerNames() {
   const prefix = uniqueName('workertest');
   return { prefix, exchange: `${prefix}.orders`, queue: `${prefix}.worker-orders` };
-}
-
-/** Deletes every queue and exchange whose name starts with the prefix (what a test declared). */
-export async function deleteBrokerObjects(prefix: string): Promise<void> {
-  const list = async (what: 'list_queues' | 'list_exchanges') =>
-    (await exec('rabbitmqctl', ['-s', what, 'name'])).stdout
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((name) => name.startsWith(prefix));
-  const connection = await amqp.connect(await amqpUrl());
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of await list('list_queues')) await channel.deleteQueue(queue);
-    for (const exchange of await list('list_exchanges')) await channel.deleteExchange(exchange);
-  } finally {
-    await connection.close();
-  }
 }
 
 /** A confirm channel of the test's own, publishing what a producer of order.created would. */
@@ -50,49 +23,4 @@ export async function testPublisher(exchange: string) {
     },
     close: () => connection.close(),
   };
-}
-
-/** A queue of the test's own bound to the exchange, recording every message that reaches it. */
-export async function tapExchange(exchange: string, routingKeys: string[]) {
-  const connection = await amqp.connect(await amqpUrl());
-  const channel = await connection.createChannel();
-  await channel.assertExchange(exchange, 'topic', { durable: true });
-  const { queue } = await channel.assertQueue('', { exclusive: true });
-  for (const key of routingKeys) await channel.bindQueue(queue, exchange, key);
-  const messages: ConsumeMessage[] = [];
-  await channel.consume(queue, (message) => message && messages.push(message), { noAck: true });
-  return {
-    messages,
-    bodies: () =>
-      messages.map((message) => JSON.parse(message.content.toString()) as Record<string, unknown>),
-    close: () => connection.close(),
-  };
-}
-
-/** Every message now in a queue (taken off it and acked), once at least `count` are there. */
-export async function drainQueue(
-  queue: string,
-  count: number,
-  timeoutMs = 15_000,
-): Promise<GetMessage[]> {
-  const connection = await amqp.connect(await amqpUrl());
-  try {
-    const channel = await connection.createChannel();
-    const messages: GetMessage[] = [];
-    await waitFor(
-      `${count} messages in ${queue}`,
-      async () => {
-        for (;;) {
-          const message = await channel.get(queue, { noAck: true });
-          if (message === false) break;
-          messages.push(message);
-        }
-        return messages.length >= count;
-      },
-      { timeoutMs },
-    );
-    return messages;
-  } finally {
-    await connection.close();
-  }
 }
