@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMigrations } from '@taller/postgres';
 import { createLogger } from '@taller/telemetry';
-import { createTestDatabase } from '@taller/testing';
+import { createTestDatabase, freePort } from '@taller/testing';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { MIGRATIONS_DIR } from '../src/db/migrationsDir.js';
 import { encodeCursor } from '../src/tasks/cursor.js';
-import { freePort, startRedisServer } from '../test/support/redisServer.js';
+import { startRedisServer } from '../test/support/redisServer.js';
 import { canPin, pinSelf, startServer, type ServerProcess } from './serverProcess.js';
 
 const CONNECTIONS = 50;

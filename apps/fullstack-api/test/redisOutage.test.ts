@@ -1,7 +1,7 @@
-import type { TestDatabase } from '@taller/testing';
+import { freePort, type TestDatabase } from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type ErrorJson, type PageJson, type TaskJson } from './support/http.js';
-import { freePort, startRedisServer, type RedisServer } from './support/redisServer.js';
+import { startRedisServer, type RedisServer } from './support/redisServer.js';
 import { migratedDatabase, startTestApp, type TestApp } from './support/testApp.js';
 
 interface Readiness {

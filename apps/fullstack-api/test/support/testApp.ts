@@ -3,7 +3,13 @@ import { Writable } from 'node:stream';
 import { Health } from '@taller/health';
 import { createPool, runMigrations } from '@taller/postgres';
 import { createLogger, createMetrics } from '@taller/telemetry';
-import { createTestDatabase, redisUrl, uniqueName, type TestDatabase } from '@taller/testing';
+import {
+  createTestDatabase,
+  metricValue,
+  redisUrl,
+  uniqueName,
+  type TestDatabase,
+} from '@taller/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { buildApp } from '../../src/app.js';
@@ -87,9 +93,7 @@ export async function startTestApp(
     health,
     logs,
     async metric(series) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+      return metricValue(await (await fetch(`${url}/metrics`)).text(), series);
     },
     async close() {
       server.closeAllConnections();
