@@ -1,0 +1,28 @@
+import { Writable } from 'node:stream';
+import { amqpUrl } from '@taller/testing';
+import { createLogger, type Logger } from '@taller/telemetry';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+
+/** A logger whose JSON lines the test reads back. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { logger: createLogger({ name: 'messaging-test', level: 'debug', destination }), lines };
+}
+
+/** A plain connection of the test's own, with a confirm channel that may fail on purpose. */
+export async function openTestChannel(): Promise<{
+  connection: ChannelModel;
+  channel: ConfirmChannel;
+}> {
+  const connection = await amqp.connect(await amqpUrl());
+  const channel = await connection.createConfirmChannel();
+  channel.on('error', () => undefined); // channel errors a test provokes reject its call
+  return { connection, channel };
+}
