@@ -1,16 +1,11 @@
 import { loadConfig } from '@taller/config';
+import { brokerName, brokerSettings } from '@taller/messaging';
 import { databaseSettings } from '@taller/postgres';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const count = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
-// Exchange and queue names: what RabbitMQ accepts, without surprises in logs and URLs.
-const brokerName = (fallback: string) =>
-  z
-    .string()
-    .regex(/^[\w.:-]{1,200}$/)
-    .default(fallback);
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
@@ -24,9 +19,7 @@ export const configSchema = z.object({
   DATABASE_WRITE_CONCURRENCY: count(4, 100),
 
   // RabbitMQ: a URL (its password can come from AMQP_URL_FILE), reconnect backoff, names.
-  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
-  AMQP_RECONNECT_INITIAL_DELAY_MS: milliseconds(200),
-  AMQP_RECONNECT_MAX_DELAY_MS: milliseconds(10_000),
+  ...brokerSettings(),
   ORDERS_EXCHANGE: brokerName('orders'),
   RESULTS_QUEUE: brokerName('order-service.results'),
   RESULTS_PREFETCH: count(50, 10_000),

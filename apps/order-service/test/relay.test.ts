@@ -1,11 +1,11 @@
 // The outbox relay against real PostgreSQL and RabbitMQ: publish only what the broker
 // confirmed, keep what it could not route, share the outbox between replicas, report lag.
 import { randomUUID } from 'node:crypto';
+import { BrokerConnection } from '@taller/messaging';
 import { amqpUrl, deleteBrokerObjects, metricValue, tapExchange, waitFor } from '@taller/testing';
 import { createLogger } from '@taller/telemetry';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerConnection } from '../src/broker/brokerConnection.js';
 import { declareTopology } from '../src/broker/topology.js';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
 import { createServiceMetrics } from '../src/metrics.js';

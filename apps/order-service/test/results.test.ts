@@ -1,13 +1,12 @@
 // Applying result events from a real RabbitMQ queue to real orders: exactly once in effect,
 // never a regression, and nothing unusable lost or redelivered forever.
 import { randomUUID } from 'node:crypto';
+import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { amqpUrl, deleteBrokerObjects, drainQueue, metricValue, waitFor } from '@taller/testing';
 import { createConsumerMetrics, createLogger } from '@taller/telemetry';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerConnection } from '../src/broker/brokerConnection.js';
-import { QueueConsumer } from '../src/broker/queueConsumer.js';
 import { deadLetterQueueOf, declareTopology } from '../src/broker/topology.js';
 import { createServiceMetrics } from '../src/metrics.js';
 import { OrderRepository } from '../src/orders/OrderRepository.js';

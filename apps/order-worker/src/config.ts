@@ -1,22 +1,16 @@
 import { loadConfig } from '@taller/config';
+import { brokerName, brokerSettings } from '@taller/messaging';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
-// Exchange and queue names: what RabbitMQ accepts, without surprises in logs and URLs.
-const brokerName = (fallback: string) =>
-  z
-    .string()
-    .regex(/^[\w.:-]{1,200}$/)
-    .default(fallback);
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
-  AMQP_RECONNECT_INITIAL_DELAY_MS: milliseconds(200),
-  AMQP_RECONNECT_MAX_DELAY_MS: milliseconds(10_000),
+  // RabbitMQ: a URL (its password can come from AMQP_URL_FILE), reconnect backoff, names.
+  ...brokerSettings(),
   ORDERS_EXCHANGE: brokerName('orders'),
   ORDERS_QUEUE: brokerName('order-worker.orders'),
   QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),

@@ -1,8 +1,8 @@
+import { publishConfirmed, UnroutableError } from '@taller/messaging';
 import { databaseError } from '@taller/postgres';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel } from 'amqplib';
 import type pg from 'pg';
-import { publishConfirmed, UnroutableError } from '../broker/publishConfirmed.js';
 import type { ServiceMetrics } from '../metrics.js';
 
 export interface OutboxRelayOptions {

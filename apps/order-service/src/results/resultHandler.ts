@@ -1,13 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  deadLetter,
+  isChannelClosed,
+  parseMessage,
+  settle,
+  type DeadLetterReason,
+  type MessageHandler,
+} from '@taller/messaging';
 import { databaseError } from '@taller/postgres';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { deadLetter, type DeadLetterReason } from '../broker/deadLetter.js';
-import { isChannelClosed } from '../broker/publishConfirmed.js';
-import { settle, type MessageHandler } from '../broker/queueConsumer.js';
 import { isDatabaseUnavailable } from '../db/databaseErrors.js';
 import { orderResultV1, type OrderResultV1 } from '../messages/orderResult.js';
-import { parseMessage } from '../messages/parseMessage.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { FinalStatus, OrderRepository } from '../orders/OrderRepository.js';
 

@@ -1,12 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  deadLetter,
+  isChannelClosed,
+  parseMessage,
+  publishConfirmed,
+  republish,
+  settle,
+  type DeadLetterReason,
+  type MessageHandler,
+} from '@taller/messaging';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { deadLetter, republish, type DeadLetterReason } from '../broker/deadLetter.js';
-import { isChannelClosed, publishConfirmed } from '../broker/publishConfirmed.js';
-import { settle, type MessageHandler } from '../broker/queueConsumer.js';
 import { deadLetterQueueOf, retryQueueOf } from '../broker/topology.js';
 import { orderCreatedV1 } from '../messages/orderCreated.js';
-import { parseMessage } from '../messages/parseMessage.js';
 import type { WorkerMetrics } from '../metrics.js';
 import { fulfil, type FulfilmentOptions } from './fulfilment.js';
 import { orderResult } from './orderResult.js';
