@@ -6,3 +6,4 @@ export { freePort } from './ports.js';
 export { startProcess, waitUntilHealthy, stopAll, type AppProcess } from './processes.js';
 export { deleteBrokerObjects, tapExchange, drainQueue } from './broker.js';
 export { metricValue } from './metrics.js';
+export { captureLines } from './log-lines.js';
