@@ -2,8 +2,15 @@
 // confirmed, keep what it could not route, share the outbox between replicas, report lag.
 import { randomUUID } from 'node:crypto';
 import { BrokerConnection } from '@taller/messaging';
-import { amqpUrl, deleteBrokerObjects, metricValue, tapExchange, waitFor } from '@taller/testing';
-import { createLogger } from '@taller/telemetry';
+import {
+  amqpUrl,
+  captureLines,
+  deleteBrokerObjects,
+  metricValue,
+  tapExchange,
+  waitFor,
+} from '@taller/testing';
+import { createLogger, type Logger } from '@taller/telemetry';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareTopology } from '../src/broker/topology.js';
@@ -44,19 +51,25 @@ async function connectBroker() {
 
 function relayFor(
   broker: BrokerConnection,
-  options: { batchSize?: number; concurrency?: number; retentionSeconds?: number } = {},
+  options: {
+    batchSize?: number;
+    concurrency?: number;
+    retentionSeconds?: number;
+    exchange?: string;
+    logger?: Logger;
+  } = {},
 ) {
   const registry = new Registry();
   const metrics = createServiceMetrics(registry);
   const relay = new OutboxRelay({
     pool: db.pool,
     channel: () => broker.publisher,
-    exchange: names.exchange,
+    exchange: options.exchange ?? names.exchange,
     batchSize: options.batchSize ?? 100,
     concurrency: options.concurrency ?? 1,
     pollIntervalMs: 50,
     retentionSeconds: options.retentionSeconds ?? 3600,
-    logger,
+    logger: options.logger ?? logger,
     metrics,
   });
   return { relay, registry, metrics };
@@ -194,5 +207,54 @@ describe('outbox relay', () => {
       'an empty outbox',
       async () => (await relay.relayBatch()) !== 'blocked' && (await unsent()) === 0,
     );
+  });
+
+  it('logs a broker that refuses outbox messages once when it starts and once when it ends', async () => {
+    const broker = await connectBroker();
+    const exchange = `${names.prefix}.unbound`;
+    await broker.publisher!.assertExchange(exchange, 'topic', { durable: true });
+    const { destination, lines } = captureLines();
+    const { relay, registry } = relayFor(broker, {
+      exchange,
+      logger: createLogger({ name: 'relay-test', destination }),
+    });
+    const refused = () =>
+      lines.filter(
+        (line) =>
+          line.msg === 'the broker did not take some outbox messages; they stay in the outbox',
+      );
+    const accepted = () =>
+      lines.filter((line) => line.msg === 'the broker takes outbox messages again');
+    await createOrders(2);
+    relay.start();
+    // No queue is bound (no worker has declared its queue yet): every poll is refused again.
+    await waitFor(
+      'three refused polls',
+      async () =>
+        metricValue(
+          await registry.metrics(),
+          'outbox_publish_failures_total{reason="unroutable"}',
+        ) >= 6,
+    );
+    expect(refused()).toHaveLength(1);
+    expect(refused()[0]).toMatchObject({ level: 'warn', failed: 2, sent: 0 });
+    expect(accepted()).toHaveLength(0);
+
+    const tap = await tapExchange(exchange, ['order.created']);
+    taps.push({ close: () => tap.close().catch(() => undefined) }); // closed below, unless it fails first
+    await waitFor('the end of the episode', () => accepted().length === 1);
+    expect(await unsent()).toBe(0);
+    expect(accepted()[0]).toMatchObject({
+      level: 'info',
+      failedPublishes: expect.any(Number) as number,
+    });
+    expect(accepted()[0]!.failedPublishes).toBeGreaterThanOrEqual(6);
+
+    // A second episode is logged again, once.
+    await tap.close();
+    await createOrders(1);
+    await waitFor('the second episode', () => refused().length === 2);
+    await relay.stop();
+    expect(refused()).toHaveLength(2);
   });
 });

@@ -58,6 +58,9 @@ export class OutboxRelay {
   readonly #waiters = new Set<{ wake: () => void; onNudge: boolean }>();
   #loops: Promise<void>[] = [];
   #lastPurge = -Infinity;
+  // While the broker refuses outbox messages (no worker has declared its queue yet, say), every
+  // poll fails the same way: this episode is logged when it starts and when it ends.
+  #refusing: { since: number; failedPublishes: number } | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
@@ -107,11 +110,24 @@ export class OutboxRelay {
     if (batch.failures.length > 0) {
       for (const failure of batch.failures)
         metrics.outboxPublishFailures.inc({ reason: failureReason(failure) });
-      logger.warn(
-        { err: batch.failures[0], failed: batch.failures.length, sent: batch.sent },
-        'the broker did not take some outbox messages; they stay in the outbox',
-      );
+      if (this.#refusing) {
+        this.#refusing.failedPublishes += batch.failures.length;
+      } else {
+        this.#refusing = { since: performance.now(), failedPublishes: batch.failures.length };
+        logger.warn(
+          { err: batch.failures[0], failed: batch.failures.length, sent: batch.sent },
+          'the broker did not take some outbox messages; they stay in the outbox',
+        );
+      }
       return 'blocked';
+    }
+    if (this.#refusing && batch.sent > 0) {
+      const { since, failedPublishes } = this.#refusing;
+      this.#refusing = undefined;
+      logger.info(
+        { failedPublishes, durationMs: Math.round(performance.now() - since) },
+        'the broker takes outbox messages again',
+      );
     }
     if (batch.selected === 0) return 'empty';
     return batch.selected === batchSize ? 'full' : 'partial';
