@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { Health } from '@taller/health';
 import { createPool, runMigrations } from '@taller/postgres';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import {
+  captureLines,
   createTestDatabase,
   metricValue,
   redisUrl,
@@ -58,19 +58,8 @@ export async function startTestApp(
     RATE_LIMIT_POINTS: '0',
     ...env,
   });
-  const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({
-    name: 'fullstack-api',
-    level: 'info',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n')) {
-          if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-        }
-        done();
-      },
-    }),
-  });
+  const { destination, lines: logs } = captureLines();
+  const logger = createLogger({ name: 'fullstack-api', level: 'info', destination });
   const pool = createPool(config, { applicationName: 'fullstack-api', logger });
   const redis = createRedis(config);
   const metrics = createMetrics();
