@@ -1,18 +1,10 @@
-import { Writable } from 'node:stream';
-import { amqpUrl } from '@taller/testing';
 import { createLogger, type Logger } from '@taller/telemetry';
+import { amqpUrl, captureLines } from '@taller/testing';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 
 /** A logger whose JSON lines the test reads back. */
 export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { destination, lines } = captureLines();
   return { logger: createLogger({ name: 'messaging-test', level: 'debug', destination }), lines };
 }
 

@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@taller/telemetry';
+import { captureLines } from '@taller/testing';
 import pg from 'pg';
 
 /** A logger whose JSON lines the test reads back. */
@@ -7,14 +7,7 @@ export function capturingLogger(level = 'debug'): {
   logger: Logger;
   lines: Record<string, unknown>[];
 } {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { destination, lines } = captureLines();
   return { logger: createLogger({ name: 'postgres-test', level, destination }), lines };
 }
 
