@@ -4,7 +4,7 @@ import { deleteBrokerObjects, drainQueue, uniqueName } from '@taller/testing';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isChannelClosed, publishConfirmed, trackReturns, UnroutableError } from '../src/index.js';
-import { openTestChannel } from './support.js';
+import { openPublisher, openTestChannel } from './support.js';
 
 const prefix = uniqueName('messaging_publish');
 const exchange = `${prefix}.events`;
@@ -13,9 +13,7 @@ let connection: ChannelModel;
 let channel: ConfirmChannel;
 
 beforeAll(async () => {
-  ({ connection, channel } = await openTestChannel());
-  trackReturns(channel);
-  await channel.assertExchange(exchange, 'topic', { durable: true });
+  ({ connection, channel } = await openPublisher(exchange));
   await channel.assertQueue(queue, { durable: true });
   await channel.bindQueue(queue, exchange, 'routed');
 });
