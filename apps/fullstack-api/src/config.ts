@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { loadConfig } from '@taller/config';
+import { loadConfig, serverSettings, shutdownSettings } from '@taller/config';
 import { databaseSettings } from '@taller/postgres';
 import { z } from 'zod';
 
@@ -39,9 +39,7 @@ const origins = z
   .pipe(z.array(z.url({ protocol: /^https?$/ })));
 
 export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...serverSettings({ port: 3000 }),
 
   // PostgreSQL: DATABASE_URL or the PG* parts, pool size and timeouts.
   ...databaseSettings({ database: 'tasks' }),
@@ -61,8 +59,7 @@ export const configSchema = z.object({
   CORS_ORIGINS: origins,
   JSON_BODY_LIMIT_BYTES: z.coerce.number().int().min(64).default(16_384),
 
-  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
-  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
+  ...shutdownSettings(),
 });
 
 export type Config = z.output<typeof configSchema>;

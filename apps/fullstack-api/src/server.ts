@@ -2,26 +2,18 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redactConfig } from '@taller/config';
+import { readConfigOrExit } from '@taller/config';
 import { Health, gracefulShutdown } from '@taller/health';
 import { createPool } from '@taller/postgres';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
-import { readConfig, type Config } from './config.js';
+import { readConfig } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
 import { createRedis } from './redis/createRedis.js';
 
 const logger = createLogger({ name: 'fullstack-api' });
 
-let config: Config;
-try {
-  config = readConfig();
-} catch (error) {
-  logger.fatal({ err: error }, 'invalid configuration');
-  process.exit(1);
-}
-logger.level = config.LOG_LEVEL;
-logger.info({ config: redactConfig(config) }, 'starting');
+const config = readConfigOrExit(readConfig, logger);
 
 const pool = createPool(config, { applicationName: 'fullstack-api', logger });
 const redis = createRedis(config);
