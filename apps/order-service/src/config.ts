@@ -1,4 +1,4 @@
-import { loadConfig } from '@taller/config';
+import { loadConfig, serverSettings, shutdownSettings } from '@taller/config';
 import { brokerName, brokerSettings } from '@taller/messaging';
 import { databaseSettings } from '@taller/postgres';
 import { z } from 'zod';
@@ -8,9 +8,7 @@ const count = (fallback: number, max: number) =>
   z.coerce.number().int().min(1).max(max).default(fallback);
 
 export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3001),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...serverSettings({ port: 3001 }),
 
   // PostgreSQL: DATABASE_URL or the PG* parts, pool size and timeouts.
   ...databaseSettings({ database: 'orders' }),
@@ -32,8 +30,7 @@ export const configSchema = z.object({
 
   JSON_BODY_LIMIT_BYTES: z.coerce.number().int().min(64).default(32_768),
 
-  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
-  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
+  ...shutdownSettings(),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -2,7 +2,7 @@
 // consumer, outbox relay), HTTP app, and an orderly shutdown on SIGTERM.
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { redactConfig } from '@taller/config';
+import { readConfigOrExit } from '@taller/config';
 import { gracefulShutdown, Health } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool } from '@taller/postgres';
@@ -17,15 +17,7 @@ import { OutboxRelay } from './outbox/outboxRelay.js';
 import { createResultHandler } from './results/resultHandler.js';
 
 const logger = createLogger({ name: 'order-service' });
-let config;
-try {
-  config = readConfig();
-} catch (error) {
-  logger.fatal({ err: error }, 'invalid configuration');
-  process.exit(1);
-}
-logger.level = config.LOG_LEVEL;
-logger.info({ config: redactConfig(config) }, 'starting');
+const config = readConfigOrExit(readConfig, logger);
 
 const pool = createPool(config, { applicationName: 'order-service', logger });
 const metrics = createMetrics();
