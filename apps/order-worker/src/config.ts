@@ -1,13 +1,11 @@
-import { loadConfig } from '@taller/config';
+import { loadConfig, serverSettings, shutdownSettings } from '@taller/config';
 import { brokerName, brokerSettings } from '@taller/messaging';
 import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3002),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...serverSettings({ port: 3002 }),
 
   // RabbitMQ: a URL (its password can come from AMQP_URL_FILE), reconnect backoff, names.
   ...brokerSettings(),
@@ -32,8 +30,7 @@ export const configSchema = z.object({
   CREDIT_LIMIT_CENTS: z.coerce.number().int().min(0).default(1_000_000),
 
   // The worker serves no traffic through a Service, so it stops consuming at once by default.
-  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(0),
-  SHUTDOWN_TIMEOUT_MS: milliseconds(25_000),
+  ...shutdownSettings({ drainDelayMs: 0 }),
 });
 
 export type Config = z.output<typeof configSchema>;

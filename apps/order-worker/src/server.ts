@@ -2,7 +2,7 @@
 // a small HTTP server for probes and metrics, and an orderly shutdown on SIGTERM.
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import { redactConfig } from '@taller/config';
+import { readConfigOrExit } from '@taller/config';
 import { gracefulShutdown, Health } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
@@ -13,15 +13,7 @@ import { createWorkerMetrics } from './metrics.js';
 import { createOrderHandler } from './orders/orderHandler.js';
 
 const logger = createLogger({ name: 'order-worker' });
-let config;
-try {
-  config = readConfig();
-} catch (error) {
-  logger.fatal({ err: error }, 'invalid configuration');
-  process.exit(1);
-}
-logger.level = config.LOG_LEVEL;
-logger.info({ config: redactConfig(config) }, 'starting');
+const config = readConfigOrExit(readConfig, logger);
 
 const metrics = createMetrics();
 const topology = {
