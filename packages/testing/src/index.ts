@@ -3,7 +3,15 @@ export { createTestDatabase, type TestDatabase } from './database.js';
 export { uniqueName } from './names.js';
 export { waitFor } from './wait-for.js';
 export { freePort } from './ports.js';
-export { startProcess, waitUntilHealthy, stopAll, type AppProcess } from './processes.js';
+export {
+  startProcess,
+  waitUntilHealthy,
+  stopAll,
+  runCommand,
+  type AppProcess,
+  type CommandRun,
+} from './processes.js';
 export { deleteBrokerObjects, tapExchange, drainQueue } from './broker.js';
 export { metricValue } from './metrics.js';
 export { captureLines } from './log-lines.js';
+export { publicTables } from './tables.js';

@@ -21,6 +21,17 @@ export interface AppProcess {
 
 const running = new Set<AppProcess>();
 
+const FROM_SOURCE = ['--import', 'tsx', '--conditions=@taller/source'];
+
+/** Each line of a child's output, parsed when it is JSON (a log line) and kept as `msg` otherwise. */
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { msg: line };
+  }
+}
+
 /**
  * Runs an app's TypeScript entry point (`<app>/src/server.ts`) as a real process, as `npm run
  * dev` does, from the app's folder, on a free port of 127.0.0.1 and with no shutdown drain delay
@@ -32,7 +43,7 @@ export async function startProcess(
   env: Record<string, string>,
 ): Promise<AppProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@taller/source', entry], {
+  const child = spawn(process.execPath, [...FROM_SOURCE, entry], {
     cwd: dirname(dirname(entry)),
     env: {
       ...process.env,
@@ -46,13 +57,7 @@ export async function startProcess(
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      logs.push({ msg: line });
-    }
-  });
+  createInterface({ input: child.stdout }).on('line', (line) => logs.push(parseLine(line)));
   const exited = once(child, 'exit').then(
     ([code, signal]) => (code ?? signal) as number | NodeJS.Signals,
   );
@@ -108,4 +113,37 @@ export async function waitUntilHealthy(app: AppProcess, timeoutMs = 30_000): Pro
 /** Kills whatever a test left running (for afterAll, also when a test failed). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((app) => app.stop('SIGKILL')));
+}
+
+export interface CommandRun {
+  /** The exit code, or the signal that ended the process. */
+  code: number | NodeJS.Signals;
+  /** Every line of stdout, parsed (JSON log lines). */
+  lines: Record<string, unknown>[];
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript entry point to its end, as an operator runs a command such as `node
+ * dist/migrate.js down`: from its app's folder (`<app>/src/migrate.ts`), with only PATH, no
+ * secrets folder and `env` in its environment, so nothing of the test's own leaks in.
+ */
+export async function runCommand(
+  entry: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<CommandRun> {
+  const child = spawn(process.execPath, [...FROM_SOURCE, entry, ...args], {
+    cwd: dirname(dirname(entry)),
+    env: { PATH: process.env.PATH, SECRETS_DIR: '/nonexistent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const reader = createInterface({ input: child.stdout });
+  reader.on('line', (line) => lines.push(parseLine(line)));
+  const [exit] = await Promise.all([once(child, 'exit'), once(reader, 'close')]);
+  const [code, signal] = exit as [number | null, NodeJS.Signals | null];
+  return { code: code ?? signal!, lines, stderr };
 }

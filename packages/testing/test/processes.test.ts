@@ -1,6 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startProcess, stopAll, waitFor, waitUntilHealthy } from '../src/index.js';
+import {
+  createTestDatabase,
+  freePort,
+  publicTables,
+  runCommand,
+  startProcess,
+  stopAll,
+  waitFor,
+  waitUntilHealthy,
+} from '../src/index.js';
 
 const APP_DIR = fileURLToPath(new URL('fixtures/app', import.meta.url));
 const ENTRY = `${APP_DIR}/src/server.ts`;
@@ -64,5 +74,46 @@ describe('freePort', () => {
     const port = await freePort();
     expect(port).toBeGreaterThan(0);
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+});
+
+describe('runCommand', () => {
+  it('runs an entry point to its end with a bare environment: exit code, stdout lines, stderr', async () => {
+    process.env.RUN_COMMAND_PROBE = 'set in the test process only';
+    const run = await runCommand(`${APP_DIR}/src/command.ts`, ['3', 'down'], { GREETING: 'hola' });
+    delete process.env.RUN_COMMAND_PROBE;
+    expect(run.code).toBe(3);
+    expect(run.lines).toEqual([
+      {
+        msg: 'ran',
+        args: ['down'],
+        cwd: APP_DIR,
+        greeting: 'hola',
+        secretsDir: '/nonexistent',
+        inherited: null,
+      },
+      { msg: 'plain words' },
+    ]);
+    expect(run.stderr).toBe('a warning on stderr\n');
+    expect((await runCommand(`${APP_DIR}/src/command.ts`)).code).toBe(0);
+  });
+});
+
+describe('publicTables', () => {
+  it("lists the public schema's tables, sorted, without views or other schemas", async () => {
+    const database = await createTestDatabase('testing_tables');
+    try {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      await client.query(
+        `CREATE TABLE zebra (id int); CREATE TABLE apple (id int);
+         CREATE VIEW mango AS SELECT * FROM apple;
+         CREATE SCHEMA other; CREATE TABLE other.kiwi (id int)`,
+      );
+      await client.end();
+      expect(await publicTables(database.url)).toEqual(['apple', 'zebra']);
+    } finally {
+      await database.drop();
+    }
   });
 });
