@@ -1,29 +1,12 @@
 // readConfigOrExit in a real process: how a pod with good or bad settings starts.
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runCommand } from '@taller/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { serverSettings, shutdownSettings } from '../src/index.js';
 
-const exec = promisify(execFile);
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
-
-async function start(env: Record<string, string>) {
-  const outcome = await exec(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@taller/source', 'test/fixtures/startup.ts'],
-    { cwd: PACKAGE_DIR, env: { PATH: process.env.PATH, SECRETS_DIR: '/nonexistent', ...env } },
-  ).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-  );
-  const lines = outcome.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { code: outcome.code, lines };
-}
+const FIXTURE = fileURLToPath(new URL('fixtures/startup.ts', import.meta.url));
+const start = (env: Record<string, string>) => runCommand(FIXTURE, [], env);
 
 describe('readConfigOrExit', () => {
   it('applies LOG_LEVEL and logs the settings with secrets redacted', async () => {

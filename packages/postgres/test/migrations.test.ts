@@ -1,15 +1,12 @@
 // Migrations against a real PostgreSQL: in order, once, one transaction, concurrent runs
 // serialised; and the migrate command as operators run it, a separate process.
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '@taller/testing';
+import { createTestDatabase, publicTables, runCommand, type TestDatabase } from '@taller/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../src/index.js';
-import { capturingLogger, tables } from './support.js';
+import { capturingLogger } from './support.js';
 
-const exec = promisify(execFile);
-const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const COMMAND = fileURLToPath(new URL('fixtures/migrate.ts', import.meta.url));
 const MIGRATIONS = fileURLToPath(new URL('fixtures/migrations', import.meta.url));
 const BROKEN = fileURLToPath(new URL('fixtures/broken-migrations', import.meta.url));
 const databases: TestDatabase[] = [];
@@ -33,10 +30,10 @@ describe('runMigrations', () => {
       runMigrations({ dir: MIGRATIONS, connection: { connectionString: url }, logger, direction });
 
     expect(await run()).toEqual(['1700000000000_notes', '1700000000001_tags']);
-    expect(await tables(url)).toEqual(['notes', 'pgmigrations', 'tags']);
+    expect(await publicTables(url)).toEqual(['notes', 'pgmigrations', 'tags']);
     expect(await run()).toEqual([]);
     expect(await run('down')).toEqual(['1700000000001_tags']);
-    expect(await tables(url)).toEqual(['notes', 'pgmigrations']);
+    expect(await publicTables(url)).toEqual(['notes', 'pgmigrations']);
   });
 
   it('applies each migration once when several runs start together (two Job pods)', async () => {
@@ -54,26 +51,13 @@ describe('runMigrations', () => {
     await expect(
       runMigrations({ dir: BROKEN, connection: { connectionString: url }, logger }),
     ).rejects.toThrow(/missing_table/);
-    expect(await tables(url)).not.toContain('notes');
+    expect(await publicTables(url)).not.toContain('notes');
   });
 });
 
 describe('runMigrateCommand', () => {
-  const migrate = async (env: Record<string, string>, ...args: string[]) => {
-    const outcome = await exec(
-      process.execPath,
-      ['--import', 'tsx', '--conditions=@taller/source', 'test/fixtures/migrate.ts', ...args],
-      { cwd: PACKAGE_DIR, env: { PATH: process.env.PATH, SECRETS_DIR: '/nonexistent', ...env } },
-    ).then(
-      ({ stdout }) => ({ code: 0, stdout }),
-      (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-    );
-    const lines = outcome.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { code: outcome.code, lines };
-  };
+  const migrate = (env: Record<string, string>, ...args: string[]) =>
+    runCommand(COMMAND, args, env);
 
   it('migrates up, logs what it applied with the settings redacted, and rolls back with "down"', async () => {
     const { url } = await freshDatabase();
@@ -94,7 +78,7 @@ describe('runMigrateCommand', () => {
       applied: [],
     });
     expect((await migrate({ DATABASE_URL: url }, 'down')).code).toBe(0);
-    expect(await tables(url)).toEqual(['notes', 'pgmigrations']);
+    expect(await publicTables(url)).toEqual(['notes', 'pgmigrations']);
   });
 
   it('exits 1 naming the problem: an unknown direction, invalid settings (never their values)', async () => {
