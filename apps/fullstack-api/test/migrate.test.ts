@@ -1,5 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@taller/testing';
-import pg from 'pg';
+import { createTestDatabase, publicTables, type TestDatabase } from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScript } from './support/process.js';
 
@@ -13,18 +12,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function tables(): Promise<string[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ name: string }>(
-      "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
-    );
-    return rows.map((row) => row.name);
-  } finally {
-    await client.end();
-  }
-}
+const tables = () => publicTables(database.url);
 
 const migrate = async (...args: string[]) => {
   const run = runScript('src/migrate.ts', args, { DATABASE_URL: database.url });

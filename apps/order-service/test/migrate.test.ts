@@ -2,8 +2,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '@taller/testing';
-import pg from 'pg';
+import { createTestDatabase, publicTables, type TestDatabase } from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
@@ -21,18 +20,7 @@ function migrate(...args: string[]) {
   );
 }
 
-async function tables(): Promise<string[]> {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ name: string }>(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
-    );
-    return rows.map((row) => row.name);
-  } finally {
-    await client.end();
-  }
-}
+const tables = () => publicTables(database.url);
 
 beforeAll(async () => {
   database = await createTestDatabase('orders_migrate');
