@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@taller/config';
+import { loadConfig, serverSettings, shutdownSettings } from '@taller/config';
 import { z } from 'zod';
 import { containerCpus } from './inference/containerCpus.js';
 
@@ -9,9 +9,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default
 const shippedModels = fileURLToPath(new URL('../model', import.meta.url));
 
 export const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3003),
-  HOST: z.string().default('0.0.0.0'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...serverSettings({ port: 3003 }),
 
   // Models: `<MODEL_BASE_PATH>/<name>/<version>/model.json`, polled for new and removed versions.
   MODEL_BASE_PATH: z.string().default(shippedModels),
@@ -34,8 +32,7 @@ export const configSchema = z.object({
   MAX_INSTANCES_PER_REQUEST: positiveInt(256),
   BODY_LIMIT_BYTES: positiveInt(4 * 1024 * 1024),
 
-  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).default(5000),
-  SHUTDOWN_TIMEOUT_MS: positiveInt(25_000),
+  ...shutdownSettings(),
 });
 
 export type Config = z.output<typeof configSchema>;

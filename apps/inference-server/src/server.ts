@@ -2,11 +2,11 @@
 // shutdown on SIGTERM. It listens at once (liveness and startup probes answer) and turns ready only
 // when every model is loaded and warm in every thread.
 import type { AddressInfo } from 'node:net';
-import { redactConfig } from '@taller/config';
+import { readConfigOrExit } from '@taller/config';
 import { Health, gracefulShutdown } from '@taller/health';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
-import { readConfig, type Config } from './config.js';
+import { readConfig } from './config.js';
 import { createInferenceMetrics } from './inference/inferenceMetrics.js';
 import { InferencePool } from './inference/inferencePool.js';
 import { PredictBatcher } from './inference/predictBatcher.js';
@@ -16,15 +16,7 @@ import { ModelCatalog } from './models/modelCatalog.js';
 process.title = 'inference-server';
 const logger = createLogger({ name: 'inference-server' });
 
-let config: Config;
-try {
-  config = readConfig();
-} catch (error) {
-  logger.fatal({ err: error }, 'invalid configuration');
-  process.exit(1);
-}
-logger.level = config.LOG_LEVEL;
-logger.info({ config: redactConfig(config) }, 'starting');
+const config = readConfigOrExit(() => readConfig(), logger);
 
 const metrics = createMetrics();
 const inferenceMetrics = createInferenceMetrics(metrics.registry);
