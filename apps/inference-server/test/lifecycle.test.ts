@@ -3,17 +3,12 @@ import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '@taller/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { digitImage } from './support/digits.js';
 import { get, post } from './support/http.js';
 import { SHIPPED_VERSION } from './support/inProcessModel.js';
-import {
-  APP_DIR,
-  eventually,
-  ready,
-  startServer,
-  type ServerProcess,
-} from './support/serverProcess.js';
+import { APP_DIR, ready, startServer, type ServerProcess } from './support/serverProcess.js';
 import { errorShape, modelStatusShape } from './support/tfServingShapes.js';
 
 const image = digitImage(1);
@@ -49,20 +44,25 @@ describe('startup', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     errorShape.parse(refused.body);
-    const loading = await eventually(async () => {
-      const status = await get(`${server.url}/v1/models/mnist`);
-      return status.status === 200 ? status.body : undefined;
-    });
+    const loading = await waitFor(
+      'the model status',
+      async () => {
+        const status = await get(`${server.url}/v1/models/mnist`);
+        return status.status === 200 ? status.body : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     expect(modelStatusShape.parse(loading).model_version_status[0]!.state).toBe('LOADING');
 
-    await eventually(
+    await waitFor(
+      'readiness after the load delay',
       async () => {
         for (const probe of ['livez', 'readyz', 'startupz'] as const) {
           seen[probe].push((await fetch(`${server.url}/${probe}`)).status);
         }
         return seen.readyz.at(-1) === 200 ? true : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 100, what: 'readiness after the load delay' },
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
     expect(seen.livez.every((status) => status === 200)).toBe(true);
     expect(seen.readyz).toContain(503);
@@ -77,12 +77,16 @@ describe('startup', () => {
   it('with no model on disk it waits, not ready, and starts when a version appears', async () => {
     const models = await tempModels();
     const server = await start({ MODEL_BASE_PATH: models, MODEL_POLL_INTERVAL_MS: '100' });
-    const notReady = await eventually(async () => {
-      const reply = await get<{ checks: { models: { status: string; error?: string } } }>(
-        `${server.url}/readyz`,
-      );
-      return reply.body.checks.models.error?.startsWith('no model versions') ? reply : undefined;
-    });
+    const notReady = await waitFor(
+      'readiness to name the missing versions',
+      async () => {
+        const reply = await get<{ checks: { models: { status: string; error?: string } } }>(
+          `${server.url}/readyz`,
+        );
+        return reply.body.checks.models.error?.startsWith('no model versions') ? reply : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     expect(notReady.status).toBe(503);
     expect((await get(`${server.url}/livez`)).status).toBe(200);
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitImage } from './support/digits.js';
 import { get, post } from './support/http.js';
 import { SHIPPED_VERSION } from './support/inProcessModel.js';
-import { eventually, ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import { waitFor } from '@taller/testing';
+import { ready, startServer, type ServerProcess } from './support/serverProcess.js';
 import {
   modelMetadataShape,
   modelStatusShape,
@@ -13,6 +14,7 @@ import {
 } from './support/tfServingShapes.js';
 
 let server: ServerProcess;
+const wait = { timeoutMs: 30_000, intervalMs: 50 };
 let models: string;
 const images = [digitImage(2), digitImage(3)];
 
@@ -93,9 +95,13 @@ async function switchVersions(): Promise<void> {
   const v1 = await predict('/v1/models/mnist:predict');
   await publishVersion(2);
   // Loading (artificially slow): version 1 still answers as latest meanwhile.
-  await eventually(async () => ((await versionStates())['2'] === 'LOADING' ? true : undefined));
+  await waitFor('version 2 loading', async () => (await versionStates())['2'] === 'LOADING', wait);
   expectClose(await predict('/v1/models/mnist:predict'), v1);
-  await eventually(async () => ((await versionStates())['2'] === 'AVAILABLE' ? true : undefined));
+  await waitFor(
+    'version 2 available',
+    async () => (await versionStates())['2'] === 'AVAILABLE',
+    wait,
+  );
   expect(await versionStates()).toEqual({ '2': 'AVAILABLE', '1': 'AVAILABLE' });
 
   const metadata = modelMetadataShape.parse(
@@ -109,8 +115,10 @@ async function switchVersions(): Promise<void> {
   expect(v2[0]![0]!).toBeGreaterThan(10 * v1[0]![0]!);
 
   await rm(join(models, 'mnist', '1'), { recursive: true });
-  await eventually(async () =>
-    Object.keys(await versionStates()).join() === '2' ? true : undefined,
+  await waitFor(
+    'version 1 unloaded',
+    async () => Object.keys(await versionStates()).join() === '2',
+    wait,
   );
   const gone = await post(`${server.url}/v1/models/mnist/versions/1:predict`, {
     instances: images,
@@ -120,7 +128,7 @@ async function switchVersions(): Promise<void> {
   // A broken version is reported and changes nothing else.
   await mkdir(join(models, 'mnist', '3'));
   await writeFile(join(models, 'mnist', '3', 'model.json'), '{"format": "layers-model"');
-  await eventually(async () => ((await versionStates())['3'] === 'END' ? true : undefined));
+  await waitFor('version 3 failed', async () => (await versionStates())['3'] === 'END', wait);
   const { body } = await get(`${server.url}/v1/models/mnist/versions/3`);
   const { status } = modelStatusShape.parse(body).model_version_status[0]!;
   expect(status.error_code).toBe('UNKNOWN');
@@ -140,7 +148,7 @@ async function switchVersions(): Promise<void> {
     JSON.stringify({ ...json, modelTopology: { class_name: 'Nope' } }),
   );
   await rename(unbuildable, join(models, 'mnist', '4'));
-  await eventually(async () => ((await versionStates())['4'] === 'END' ? true : undefined));
+  await waitFor('version 4 failed', async () => (await versionStates())['4'] === 'END', wait);
   expect(await versionStates()).toEqual({ '4': 'END', '3': 'END', '2': 'AVAILABLE' });
   expectClose(await predict('/v1/models/mnist:predict'), v2);
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './ports.js';
@@ -35,15 +35,18 @@ function parseLine(line: string): Record<string, unknown> {
 /**
  * Runs an app's TypeScript entry point (`<app>/src/server.ts`) as a real process, as `npm run
  * dev` does, from the app's folder, on a free port of 127.0.0.1 and with no shutdown drain delay
- * unless `env` says otherwise; resolves once it answers /livez.
+ * unless `env` says otherwise; resolves once it answers /livez. With `built`, runs its compiled
+ * twin (`<app>/dist/server.js`) with plain node, as the container does (build it first).
  */
 export async function startProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
+  { built = false }: { built?: boolean } = {},
 ): Promise<AppProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...FROM_SOURCE, entry], {
+  const args = built ? [join('dist', `${basename(entry, '.ts')}.js`)] : [...FROM_SOURCE, entry];
+  const child = spawn(process.execPath, args, {
     cwd: dirname(dirname(entry)),
     env: {
       ...process.env,

@@ -1,3 +1,5 @@
+import { metricValue } from '@taller/testing';
+
 export interface Reply<T = unknown> {
   status: number;
   headers: Headers;
@@ -25,7 +27,5 @@ export async function get<T = unknown>(url: string): Promise<Reply<T>> {
 
 /** One sample's value from the Prometheus text of `GET /metrics`. */
 export async function metric(baseUrl: string, sample: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
-  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+  return metricValue(await (await fetch(`${baseUrl}/metrics`)).text(), sample);
 }
