@@ -16,7 +16,7 @@ import { ModelCatalog } from './models/modelCatalog.js';
 process.title = 'inference-server';
 const logger = createLogger({ name: 'inference-server' });
 
-const config = readConfigOrExit(() => readConfig(), logger);
+const config = readConfigOrExit(readConfig, logger);
 
 const metrics = createMetrics();
 const inferenceMetrics = createInferenceMetrics(metrics.registry);

@@ -36,6 +36,6 @@ export const configSchema = z.object({
 export type Config = z.output<typeof configSchema>;
 
 /** The settings from the environment and mounted secret files; throws a ConfigError naming bad keys. */
-export function readConfig(env?: Record<string, string | undefined>): Config {
-  return loadConfig(configSchema, env ? { env } : {});
+export function readConfig(): Config {
+  return loadConfig(configSchema);
 }
