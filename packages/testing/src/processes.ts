@@ -11,7 +11,7 @@ export interface AppProcess {
   child: ChildProcess;
   /** Every JSON log line so far. */
   logs: Record<string, unknown>[];
-  /** Resolves with the exit code, or the signal that killed the process. */
+  /** Resolves with the exit code (or the killing signal) once all the output has been read. */
   exited: Promise<number | NodeJS.Signals>;
   /** Sends the signal (SIGTERM by default) and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
@@ -61,7 +61,8 @@ export async function startProcess(
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   createInterface({ input: child.stdout }).on('line', (line) => logs.push(parseLine(line)));
-  const exited = once(child, 'exit').then(
+  // 'close' rather than 'exit': a process can exit before its last output has been read.
+  const exited = once(child, 'close').then(
     ([code, signal]) => (code ?? signal) as number | NodeJS.Signals,
   );
   const app: AppProcess = {
