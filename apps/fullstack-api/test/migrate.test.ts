@@ -1,7 +1,8 @@
-import { createTestDatabase, publicTables, type TestDatabase } from '@taller/testing';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, publicTables, runCommand, type TestDatabase } from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript } from './support/process.js';
 
+const MIGRATE = fileURLToPath(new URL('../src/migrate.ts', import.meta.url));
 let database: TestDatabase;
 
 beforeAll(async () => {
@@ -14,10 +15,7 @@ afterAll(async () => {
 
 const tables = () => publicTables(database.url);
 
-const migrate = async (...args: string[]) => {
-  const run = runScript('src/migrate.ts', args, { DATABASE_URL: database.url });
-  return { code: await run.exited, lines: run.lines };
-};
+const migrate = (...args: string[]) => runCommand(MIGRATE, args, { DATABASE_URL: database.url });
 
 describe('the migrate command', () => {
   it('creates the schema, does nothing the second time, and rolls back with "down"', async () => {
@@ -43,9 +41,10 @@ describe('the migrate command', () => {
   it('lets two concurrent runs (two Job pods) both succeed', async () => {
     const fresh = await createTestDatabase('fullstack_migrate_race');
     try {
-      const runs = [0, 1].map(
-        () => runScript('src/migrate.ts', [], { DATABASE_URL: fresh.url }).exited,
-      );
+      const runs = [0, 1].map(async () => {
+        const run = await runCommand(MIGRATE, [], { DATABASE_URL: fresh.url });
+        return run.code;
+      });
       expect(await Promise.all(runs)).toEqual([0, 0]);
     } finally {
       await fresh.drop();
@@ -57,9 +56,9 @@ describe('the migrate command', () => {
     expect(bad.code).toBe(1);
     expect(JSON.stringify(bad.lines)).toContain('unknown direction');
 
-    const run = runScript('src/migrate.ts', [], { DATABASE_URL: 'not-a-url' });
-    expect(await run.exited).toBe(1);
+    const run = await runCommand(MIGRATE, [], { DATABASE_URL: 'not-a-url' });
+    expect(run.code).toBe(1);
     expect(JSON.stringify(run.lines)).toContain('DATABASE_URL');
-    expect(JSON.stringify(run.lines)).not.toContain('not-a-url');
+    expect(JSON.stringify(run.lines) + run.stderr).not.toContain('not-a-url');
   }, 60_000);
 });
