@@ -1,12 +1,11 @@
 // The worker's side of the contracts, against real messages: order.created as the real
 // order-service publishes it (its own process, its own database) must parse with the worker's
 // copy of the schema, and the worker's real results must match the contract it owns.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   amqpUrl,
   createTestDatabase,
   deleteBrokerObjects,
+  runCommand,
   startProcess,
   stopAll,
   tapExchange,
@@ -19,9 +18,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
 import { orderResultV1 } from '../src/messages/orderResult.js';
 import { brokerNames } from './support/broker.js';
-import { SERVICE_DIR, SERVICE_ENTRY, WORKER_ENTRY } from './support/processes.js';
+import { SERVICE_ENTRY, SERVICE_MIGRATE, WORKER_ENTRY } from './support/processes.js';
 
-const exec = promisify(execFile);
 const names = brokerNames();
 let database: TestDatabase;
 let service: AppProcess;
@@ -31,14 +29,9 @@ let results: Awaited<ReturnType<typeof tapExchange>>;
 
 beforeAll(async () => {
   database = await createTestDatabase('worker_contract');
-  await exec(
-    process.execPath,
-    ['--import', 'tsx', '--conditions=@taller/source', 'src/migrate.ts'],
-    {
-      cwd: SERVICE_DIR,
-      env: { ...process.env, DATABASE_URL: database.url },
-    },
-  );
+  const migrated = await runCommand(SERVICE_MIGRATE, [], { DATABASE_URL: database.url });
+  if (migrated.code !== 0)
+    throw new Error(`order-service migrate failed: ${JSON.stringify(migrated.lines.at(-1))}`);
   created = await tapExchange(names.exchange, ['order.created']);
   results = await tapExchange(names.exchange, ['order.processed', 'order.failed']);
   const broker = { AMQP_URL: await amqpUrl(), ORDERS_EXCHANGE: names.exchange };

@@ -4,5 +4,6 @@ import { fileURLToPath } from 'node:url';
 // TypeScript sources. order-service is started from its own folder (for the contract test): a
 // process boundary, as in production, never an import.
 export const WORKER_ENTRY = fileURLToPath(new URL('../../src/server.ts', import.meta.url));
-export const SERVICE_DIR = fileURLToPath(new URL('../../../order-service/', import.meta.url));
+const SERVICE_DIR = fileURLToPath(new URL('../../../order-service/', import.meta.url));
 export const SERVICE_ENTRY = `${SERVICE_DIR}src/server.ts`;
+export const SERVICE_MIGRATE = `${SERVICE_DIR}src/migrate.ts`;
