@@ -24,8 +24,8 @@ const QUIET_PATHS = new Set(['/livez', '/readyz', '/startupz', '/metrics']);
  * the request's and response's headers: serialising and redacting those on every request cost
  * more CPU than the rest of a cached API read.
  */
-export function expressTelemetry(logger: Logger, metrics: Metrics): RequestHandler[] {
-  const telemetry: RequestHandler = (req, res, next) => {
+export function expressTelemetry(logger: Logger, metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
     const start = process.hrtime.bigint();
     const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, id);
@@ -48,7 +48,6 @@ export function expressTelemetry(logger: Logger, metrics: Metrics): RequestHandl
     });
     next();
   };
-  return [telemetry];
 }
 
 /** `GET /metrics` in Prometheus text format. */
