@@ -1,20 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
+import { captureLines, waitFor } from '@taller/testing';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger, createMetrics, expressTelemetry } from '../src/index.js';
 
-const lines: Record<string, unknown>[] = [];
-const logger = createLogger({
-  name: 'test',
-  destination: new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  }),
-});
+const { destination, lines } = captureLines();
+const logger = createLogger({ name: 'test', destination });
 
 const app = express();
 app.use(expressTelemetry(logger, createMetrics()));
@@ -37,14 +28,15 @@ const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-async function linesFor(reqId: string, count: number) {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const mine = lines.filter((line) => line.reqId === reqId);
-    if (mine.length >= count || Date.now() > deadline) return mine;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+const linesFor = (reqId: string, count: number) =>
+  waitFor(
+    `${count} log lines of ${reqId}`,
+    () => {
+      const mine = lines.filter((line) => line.reqId === reqId);
+      return mine.length >= count && mine;
+    },
+    { timeoutMs: 5000, intervalMs: 10 },
+  );
 
 describe('expressTelemetry logging', () => {
   it('logs one access line per request, and handler lines that carry the request id', async () => {

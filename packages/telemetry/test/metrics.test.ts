@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
+import { captureLines, waitFor } from '@taller/testing';
 import express from 'express';
 import Fastify from 'fastify';
 import parsePrometheus from 'parse-prometheus-text-format';
@@ -14,14 +14,7 @@ import {
 } from '../src/index.js';
 
 function captureLogs() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      callback();
-    },
-  });
+  const { destination, lines } = captureLines();
   return { lines, logger: createLogger({ name: 'test', destination }) };
 }
 
@@ -106,9 +99,10 @@ describe.each([
       headers: { 'x-request-id': 'bad id with spaces' },
     });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const logged = server.lines.filter((line) => line.reqId === 'abc-123');
-    expect(logged.length).toBeGreaterThan(0);
+    const logged = await waitFor('a line with the kept request id', () => {
+      const lines = server.lines.filter((line) => line.reqId === 'abc-123');
+      return lines.length > 0 && lines;
+    });
     expect(logged[0]).toMatchObject({ level: 'info', service: 'test' });
   });
 });
