@@ -18,8 +18,6 @@ export interface InferencePoolOptions {
   niceIncrement: number;
   /** Folder of the .wasm binaries, when not the package's own. */
   wasmDir?: string | undefined;
-  /** How long a sync waits for every thread to load its models. */
-  syncTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -33,6 +31,8 @@ export interface SyncReport {
 // The worker runs from TypeScript sources in tests and `npm run dev`, from dist/ in production.
 const fromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(`./inferenceWorker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+// How long a sync waits for every thread to load its models.
+const SYNC_TIMEOUT_MS = 120_000;
 
 /**
  * A fixed set of worker threads, each with its own TensorFlow.js backend and copy of every served
@@ -41,7 +41,6 @@ const workerFile = new URL(`./inferenceWorker.${fromSource ? 'ts' : 'js'}`, impo
 export class InferencePool {
   readonly threads: number;
   readonly #piscina: Piscina;
-  readonly #syncTimeoutMs: number;
   readonly #logger: Logger;
   #backend: BackendChoice | undefined;
 
@@ -51,11 +50,9 @@ export class InferencePool {
     warmupBatchSizes,
     niceIncrement,
     wasmDir,
-    syncTimeoutMs,
     logger,
   }: InferencePoolOptions) {
     this.threads = threads;
-    this.#syncTimeoutMs = syncTimeoutMs ?? 120_000;
     this.#logger = logger;
     const workerData: WorkerOptions = {
       preference: backend,
@@ -82,10 +79,6 @@ export class InferencePool {
     return this.backend;
   }
 
-  get started(): boolean {
-    return this.#backend !== undefined;
-  }
-
   get backend(): BackendChoice {
     if (!this.#backend) throw new Error('the inference pool has not started');
     return this.#backend;
@@ -106,7 +99,7 @@ export class InferencePool {
       paths,
       barrier: new SharedArrayBuffer(4),
       parties: this.threads,
-      timeoutMs: this.#syncTimeoutMs,
+      timeoutMs: SYNC_TIMEOUT_MS,
     };
     const replies = (await Promise.all(
       Array.from({ length: this.threads }, () => this.#piscina.run(task)),
