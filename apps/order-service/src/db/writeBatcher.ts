@@ -1,4 +1,4 @@
-export interface WriteBatcherOptions<In> {
+export interface WriteBatcherOptions {
   /** Largest batch written in one statement. */
   maxBatch: number;
   /** Batches written at once (each holds one pooled connection). */
@@ -7,7 +7,7 @@ export interface WriteBatcherOptions<In> {
    * When a batch fails with an error this says is about one row rather than the database
    * (a constraint, a bad value), its rows are retried one by one, so one bad row fails alone.
    */
-  splitOnError?: (error: unknown, batch: In[]) => boolean;
+  splitOnError?: (error: unknown) => boolean;
 }
 
 interface Pending<In, Out> {
@@ -30,7 +30,7 @@ export class WriteBatcher<In, Out> {
 
   constructor(
     private readonly write: (items: In[]) => Promise<Out[]>,
-    private readonly options: WriteBatcherOptions<In>,
+    private readonly options: WriteBatcherOptions,
   ) {}
 
   submit(item: In): Promise<Out> {
@@ -66,7 +66,7 @@ export class WriteBatcher<In, Out> {
       const results = await this.write(items);
       batch.forEach((pending, i) => pending.resolve(results[i]!));
     } catch (error) {
-      if (batch.length > 1 && this.options.splitOnError?.(error, items)) {
+      if (batch.length > 1 && this.options.splitOnError?.(error)) {
         await Promise.all(batch.map((pending) => this.#flush([pending])));
       } else {
         for (const pending of batch) pending.reject(error);

@@ -25,9 +25,10 @@ export interface ResultHandlerOptions {
   >;
   /** True once shutdown began: a message waiting for the database goes back to the queue. */
   stopping: () => boolean;
-  /** Backoff while the database is unavailable. */
-  retryDelayMs?: { initial: number; max: number };
 }
+
+// Backoff while the database is unavailable.
+const RETRY_DELAY_MS = { initial: 100, max: 5000 };
 
 function finalState(event: OrderResultV1): {
   status: FinalStatus;
@@ -47,7 +48,6 @@ function finalState(event: OrderResultV1): {
  */
 export function createResultHandler(options: ResultHandlerOptions): MessageHandler {
   const { orders, logger, metrics, stopping } = options;
-  const delays = options.retryDelayMs ?? { initial: 100, max: 5000 };
 
   const toDeadLetter = async (
     message: ConsumeMessage,
@@ -114,7 +114,7 @@ export function createResultHandler(options: ResultHandlerOptions): MessageHandl
           settle(channel, message, 'requeue');
           return;
         }
-        const delay = Math.min(delays.max, delays.initial * 2 ** (attempt - 1));
+        const delay = Math.min(RETRY_DELAY_MS.max, RETRY_DELAY_MS.initial * 2 ** (attempt - 1));
         logger.warn(
           { err: databaseError(error), orderId: event.orderId, retryInMs: delay },
           'database unavailable; retrying the result',
