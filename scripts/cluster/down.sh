@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Removes everything up.sh made: processes (by PID file), pods and containers,
+# mounts, the CNI bridge and veths, the KUBE-*/CNI-* iptables chains, cgroups
+# and the run folder. Keeps the build cache. Idempotent.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+source "$here/env.sh"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+
+[[ $(id -u) -eq 0 ]] || { echo "down.sh: needs root" >&2; exit 1; }
+[[ -n "$RUN" && "$RUN" != / ]] || { echo "down.sh: refusing run folder '$RUN'" >&2; exit 1; }
+
+# The kubelet first, so that it does not restart what is removed below.
+stop kubelet
+
+# Pods through the CRI (tears down their network via CNI), then whatever tasks
+# are left through containerd itself.
+if running containerd; then
+  if [[ -x "$CRICTL" ]]; then
+    crictl=("$CRICTL" --runtime-endpoint "unix://$CONTAINERD_SOCK" --timeout 20s)
+    "${crictl[@]}" stopp $("${crictl[@]}" pods -q) >/dev/null 2>&1 || true
+    "${crictl[@]}" rmp -f $("${crictl[@]}" pods -q) >/dev/null 2>&1 || true
+  fi
+  ctr=(ctr --address "$CONTAINERD_SOCK" --namespace k8s.io)
+  for task in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
+    "${ctr[@]}" tasks kill -s SIGKILL "$task" >/dev/null 2>&1 || true
+  done
+  sleep 0.5
+  for task in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
+    "${ctr[@]}" tasks delete -f "$task" >/dev/null 2>&1 || true
+  done
+  for c in $("${ctr[@]}" containers ls -q 2>/dev/null); do
+    "${ctr[@]}" containers delete "$c" >/dev/null 2>&1 || true
+  done
+fi
+
+for c in kube-proxy containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do
+  stop "$c"
+done
+
+# Shims that outlived containerd (ours only: they name our socket), by PID.
+for pid in $(pgrep -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" || true); do
+  kill -KILL "$pid" 2>/dev/null || true
+done
+
+# Mounts under the run folder (rootfs overlays, netns, volumes), deepest first.
+if [[ -d "$RUN" ]]; then
+  findmnt -rn -o TARGET | grep -F "$RUN/" | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+  done
+fi
+
+# The CNI bridge and any veth still attached to it.
+if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+  for veth in $(ip -o link show master "$CNI_BRIDGE" | awk -F'[:@ ]+' '{print $2}'); do
+    ip link delete "$veth" 2>/dev/null || true
+  done
+  ip link delete "$CNI_BRIDGE" 2>/dev/null || true
+fi
+
+# iptables: drop the chains kube-proxy (KUBE-*) and the CNI plugins (CNI-*)
+# made and the rules that jump to them; every other rule stays as it was.
+for tool in iptables ip6tables; do
+  command -v "$tool-save" >/dev/null || continue
+  if "$tool-save" | grep -qE 'KUBE-|CNI-'; then
+    "$tool-save" | grep -vE '^(:|-A .*)(KUBE-|CNI-)|-j (KUBE-|CNI-)' | "$tool-restore" ||
+      log "$tool-restore failed: inspect with $tool-save | grep -E 'KUBE-|CNI-'"
+  fi
+done
+
+# cgroups the kubelet made (v1 hierarchies and the unified mount).
+for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+  [[ -d "$root/kubepods" ]] || [[ -d "$root/kubepods.slice" ]] || continue
+  find "$root"kubepods* -depth -type d -exec rmdir {} + 2>/dev/null || true
+done
+
+# The kubelet links container logs from this fixed folder.
+if [[ -d /var/log/containers ]]; then
+  find /var/log/containers -maxdepth 1 -type l -lname "$RUN/*" -delete 2>/dev/null || true
+fi
+
+rm -rf "$RUN"
+log "down: run folder $RUN removed (build cache kept in $CLUSTER_CACHE)"

@@ -1,0 +1,91 @@
+# Images of the cluster itself, made without a registry or a base image
+# (sourced by up.sh): a scratch image is one layer with a static binary,
+# written as a docker-archive tar that `ctr images import` reads.
+
+CTR=(ctr --address "$CONTAINERD_SOCK" --namespace k8s.io)
+
+# docker_archive <ref> <rootfs-dir> <entrypoint-json> <user> <out.tar>
+docker_archive() {
+  local ref="$1" rootfs="$2" entrypoint="$3" user="$4" out="$5" work
+  work="$(mktemp -d)"
+  # Reproducible layer: fixed owner and mtime, sorted names.
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
+    -C "$rootfs" -cf "$work/layer.tar" .
+  local diff_id config_sha
+  diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
+  cat >"$work/config.json" <<JSON
+{"architecture":"amd64","os":"linux","config":{"Entrypoint":$entrypoint,"User":"$user","WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["$diff_id"]}}
+JSON
+  config_sha="$(sha256sum "$work/config.json" | cut -d' ' -f1)"
+  mv "$work/config.json" "$work/$config_sha.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["layer.tar"]}]\n' \
+    "$config_sha" "$ref" >"$work/manifest.json"
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
+    -C "$work" -cf "$out" manifest.json "$config_sha.json" layer.tar
+  rm -rf "$work"
+}
+
+image_present() { "${CTR[@]}" images ls -q | grep -qxF "$1"; }
+
+# import_tar <component-for-errors> <tar>
+import_tar() {
+  "${CTR[@]}" images import "$2" >>"$LOGS/images.log" 2>&1 ||
+    fail images "ctr import of $2 ($1) failed"
+}
+
+# The sandbox ("pause") image: Debian's static catatonit in pause mode.
+ensure_pause_image() {
+  image_present "$PAUSE_IMAGE" && return 0
+  local root tar="$RUN/images/pause.tar"
+  root="$(mktemp -d)"
+  install -m 0755 /usr/bin/catatonit "$root/catatonit"
+  mkdir -p "$RUN/images"
+  docker_archive "$PAUSE_IMAGE" "$root" '["/catatonit","-P"]' "65535:65535" "$tar"
+  rm -rf "$root"
+  import_tar pause "$tar"
+  log "pause image: $PAUSE_IMAGE imported"
+}
+
+# CoreDNS built from source (build.sh), packed the same way.
+ensure_coredns_image() {
+  image_present "$COREDNS_IMAGE" && return 0
+  local root tar="$RUN/images/coredns.tar"
+  root="$(mktemp -d)"
+  install -m 0755 "$COREDNS_BIN/coredns" "$root/coredns"
+  mkdir -p "$root/etc/coredns" "$RUN/images"
+  docker_archive "$COREDNS_IMAGE" "$root" '["/coredns"]' "65532:65532" "$tar"
+  rm -rf "$root"
+  import_tar coredns "$tar"
+  log "coredns image: $COREDNS_IMAGE imported"
+}
+
+# A small toolbox image (Debian's static busybox: nslookup, wget) for proofs
+# from inside the cluster.
+ensure_toolbox_image() {
+  image_present "$TOOLBOX_IMAGE" && return 0
+  local root tar="$RUN/images/toolbox.tar"
+  root="$(mktemp -d)"
+  mkdir -p "$root/bin" "$root/tmp" "$RUN/images"
+  install -m 0755 /bin/busybox "$root/bin/busybox"
+  for tool in sh nslookup wget nc sleep cat echo ls; do ln -s busybox "$root/bin/$tool"; done
+  docker_archive "$TOOLBOX_IMAGE" "$root" '["/bin/sh"]' "65534:65534" "$tar"
+  rm -rf "$root"
+  import_tar toolbox "$tar"
+  log "toolbox image: $TOOLBOX_IMAGE imported"
+}
+
+# import_podman_images <name...>: images that the container lane built into
+# podman's storage (source scripts/ci/podman-env.sh first), copied into
+# containerd under the same names.
+import_podman_images() {
+  local name tar
+  mkdir -p "$RUN/images"
+  for name in "$@"; do
+    tar="$RUN/images/podman-$(tr '/:' '__' <<<"$name").tar"
+    podman save --format docker-archive -o "$tar" "$name" >>"$LOGS/images.log" 2>&1 ||
+      fail images "podman save $name failed (is it in podman's storage? podman images)"
+    import_tar "$name" "$tar"
+    rm -f "$tar"
+    log "image $name imported from podman"
+  done
+}

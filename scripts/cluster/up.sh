@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Brings up the project's own single-node cluster from upstream components, as
+# Kubernetes' hack/local-up-cluster.sh does. Idempotent: a second run reuses
+# the build cache, the certificates and whatever already runs.
+# Usage: up.sh [--images name...]   (images from podman's storage to import)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=env.sh
+source "$here/env.sh"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+# shellcheck source=certs.sh
+source "$here/certs.sh"
+# shellcheck source=node-config.sh
+source "$here/node-config.sh"
+# shellcheck source=components.sh
+source "$here/components.sh"
+# shellcheck source=images.sh
+source "$here/images.sh"
+
+podman_images=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --images)
+      shift
+      while [[ $# -gt 0 && "$1" != --* ]]; do
+        podman_images+=("$1")
+        shift
+      done
+      ;;
+    *)
+      echo "usage: $0 [--images name...]" >&2
+      exit 2
+      ;;
+  esac
+done
+
+[[ $(id -u) -eq 0 ]] || { echo "up.sh: needs root (mounts, iptables, containers)" >&2; exit 1; }
+started=$SECONDS
+mkdir -p "$RUN" "$LOGS" "$PIDS"
+
+# Packages from Debian; installed only when a command is missing.
+packages=(containerd runc containernetworking-plugins iptables conntrack catatonit
+  openssl busybox-static curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "apt-get install ${missing[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}"; } >>"$LOGS/apt.log" 2>&1 ||
+    fail apt "apt-get install ${missing[*]} failed"
+fi
+
+"$here/build.sh" >>"$LOGS/build.log" 2>&1 || fail build "build.sh failed"
+
+NODE_NAME="$(hostname | tr '[:upper:]' '[:lower:]')"
+NODE_IP="$(ip -4 route get 1.1.1.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')"
+[[ -n "$NODE_IP" ]] || fail network "no IPv4 default route: cannot pick the node address"
+
+# Routing between pods, Services and the host; bridged traffic through
+# iptables so that pod -> Service -> pod on the same bridge is translated.
+modprobe br_netfilter 2>/dev/null || true
+modprobe overlay 2>/dev/null || true
+sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 ||
+  fail network "sysctl ip_forward / bridge-nf-call-iptables refused"
+
+write_certs
+write_kubeconfigs
+write_containerd_config
+write_cni_config
+write_kubelet_config
+write_kube_proxy_config
+
+log "control plane"
+start_etcd
+start_apiserver
+start_controller_manager
+start_scheduler
+# The API server calls kubelets (logs, exec) as this user.
+"$KUBECTL" create clusterrolebinding kube-apiserver-kubelet-client \
+  --clusterrole system:kubelet-api-admin --user kube-apiserver-kubelet-client \
+  --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
+
+log "node"
+start_containerd
+ensure_pause_image
+ensure_coredns_image
+ensure_toolbox_image
+if [[ ${#podman_images[@]} -gt 0 ]]; then import_podman_images "${podman_images[@]}"; fi
+start_kubelet
+start_kube_proxy
+wait_for kubelet 120 "$KUBECTL" wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
+
+log "cluster DNS"
+sed -e "s|__COREDNS_IMAGE__|$COREDNS_IMAGE|" -e "s|__DNS_SERVICE_IP__|$DNS_SERVICE_IP|" \
+  "$here/coredns.yaml" | "$KUBECTL" apply -f - >>"$LOGS/coredns-apply.log" 2>&1 ||
+  fail coredns-apply "kubectl apply of coredns.yaml failed"
+if ! "$KUBECTL" -n kube-system rollout status deploy/coredns --timeout=120s >/dev/null 2>&1; then
+  "$KUBECTL" -n kube-system get pods -o wide >&2 || true
+  "$KUBECTL" -n kube-system describe pods -l k8s-app=kube-dns | tail -n 30 >&2 || true
+  fail kubelet "CoreDNS not Ready; look further: $KUBECTL -n kube-system logs deploy/coredns"
+fi
+
+log "ready in $((SECONDS - started))s (logs: $LOGS)"
+echo "export KUBECONFIG=$KUBECONFIG"
