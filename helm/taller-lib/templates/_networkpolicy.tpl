@@ -1,0 +1,65 @@
+{{/*
+taller-lib.networkpolicy: allow exact flows for the pods named `target` (their selector labels).
+Once a default-deny policy selects every pod, only what some policy allows gets through, and a
+flow between two pods needs both sides: egress allowed at the client, ingress at the server.
+Extra keys:
+  target   the app.kubernetes.io/name of the selected pods
+  ingress  [{pods: [names], namespaces: [names], ports: [numbers]}]  who may connect, to which ports
+  egress   [{pods: [names], ports: [numbers]}]                         where they may connect
+Pods are matched by name + instance (same namespace); namespaces by kubernetes.io/metadata.name.
+*/}}
+{{- define "taller-lib.networkpolicy" -}}
+{{- $root := .root -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  {{- include "taller-lib.metadata" . | nindent 2 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "taller-lib.selectorLabels" (dict "name" .target "root" $root) | nindent 6 }}
+  policyTypes:
+    {{- if .ingress }}
+    - Ingress
+    {{- end }}
+    {{- if .egress }}
+    - Egress
+    {{- end }}
+  {{- with .ingress }}
+  ingress:
+    {{- range . }}
+    - from:
+        {{- range .pods }}
+        - podSelector:
+            matchLabels:
+              {{- include "taller-lib.selectorLabels" (dict "name" . "root" $root) | nindent 14 }}
+        {{- end }}
+        {{- range .namespaces }}
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: {{ . }}
+        {{- end }}
+      ports:
+        {{- range .ports }}
+        - protocol: TCP
+          port: {{ . }}
+        {{- end }}
+    {{- end }}
+  {{- end }}
+  {{- with .egress }}
+  egress:
+    {{- range . }}
+    - to:
+        {{- range .pods }}
+        - podSelector:
+            matchLabels:
+              {{- include "taller-lib.selectorLabels" (dict "name" . "root" $root) | nindent 14 }}
+        {{- end }}
+      ports:
+        {{- range .ports }}
+        - protocol: TCP
+          port: {{ . }}
+        {{- end }}
+    {{- end }}
+  {{- end }}
+{{- end }}
