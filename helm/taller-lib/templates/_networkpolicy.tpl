@@ -13,7 +13,11 @@ Pods are matched by name + instance (same namespace); namespaces by kubernetes.i
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata:
-  {{- include "taller-lib.metadata" . | nindent 2 }}
+  name: {{ .name }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- /* Labelled like the pods it is about, so `kubectl get netpol -l app.kubernetes.io/name=x` finds them. */}}
+    {{- include "taller-lib.labels" (merge (dict "name" .target) .) | nindent 4 }}
 spec:
   podSelector:
     matchLabels:

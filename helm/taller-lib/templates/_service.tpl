@@ -114,3 +114,36 @@ spec:
       interval: {{ .monitor.interval }}
       scrapeTimeout: {{ .monitor.scrapeTimeout }}
 {{- end }}
+
+{{/*
+taller-lib.secretReader: a Role that may `get` one Secret (by name: no list/watch, which would
+reveal every Secret) and a RoleBinding granting it to the app's ServiceAccounts only.
+The kubelet mounts Secrets into pods whatever RBAC says: this limits who reads them through the API.
+Extra keys: secretName (the Secret), serviceAccounts (list of names).
+*/}}
+{{- define "taller-lib.secretReader" -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  {{- include "taller-lib.metadata" . | nindent 2 }}
+rules:
+  - apiGroups: ['']
+    resources: [secrets]
+    resourceNames: [{{ .secretName }}]
+    verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  {{- include "taller-lib.metadata" . | nindent 2 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ .name }}
+subjects:
+  {{- range .serviceAccounts }}
+  - kind: ServiceAccount
+    name: {{ . }}
+    namespace: {{ $.root.Release.Namespace }}
+  {{- end }}
+{{- end }}
