@@ -6,6 +6,8 @@ import type { Health } from './health.js';
 interface ShutdownLogger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** pino buffers lines and writes them asynchronously: flushed before the process exits. */
+  flush?(done: (error?: Error) => void): void;
 }
 
 export interface ShutdownOptions {
@@ -70,6 +72,9 @@ export function gracefulShutdown({
         }
       }
       logger.info({}, 'shutdown complete');
+      await new Promise<void>((resolve) =>
+        logger.flush ? logger.flush(() => resolve()) : resolve(),
+      );
     },
   );
 

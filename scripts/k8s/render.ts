@@ -1,0 +1,115 @@
+// Renders the charts and overlays with the pinned helm and kubectl (paths from scripts/cluster/env.sh).
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import type { K8sObject } from './objects.js';
+
+const run = promisify(execFile);
+
+export const root = join(import.meta.dirname, '../..');
+export const RELEASE = 'taller';
+export const NAMESPACE = 'taller';
+
+function tool(name: 'HELM' | 'KUBECTL'): string {
+  const path = process.env[name];
+  if (!path || !existsSync(path)) {
+    throw new Error(
+      `${name} is not set to a binary: run through scripts/validate.sh, which builds the pinned tools`,
+    );
+  }
+  return path;
+}
+
+export async function command(
+  name: 'HELM' | 'KUBECTL',
+  args: string[],
+  input?: string,
+): Promise<string> {
+  const child = run(tool(name), args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+  if (input !== undefined) child.child.stdin?.end(input);
+  try {
+    return (await child).stdout;
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new Error(`${name.toLowerCase()} ${args.join(' ')}: ${(stderr || message).trim()}`, {
+      cause: error,
+    });
+  }
+}
+
+export function parseObjects(text: string): K8sObject[] {
+  return parseAllDocuments(text)
+    .map((document) => document.toJS() as K8sObject | null)
+    .filter((object): object is K8sObject => object !== null && typeof object === 'object');
+}
+
+export interface Chart {
+  dir: string;
+  name: string;
+  library: boolean;
+  /** `values-<name>.yaml` files beside `values.yaml`, by name (dev, prod...). */
+  valuesFiles: string[];
+  /** Charts this one depends on through `file://` (built first). */
+  localDependencies: string[];
+}
+
+export function charts(): Chart[] {
+  const helmDir = join(root, 'helm');
+  return readdirSync(helmDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(helmDir, entry.name, 'Chart.yaml')))
+    .map((entry) => {
+      const dir = join('helm', entry.name);
+      const chart = parseObjects(
+        readFileSync(join(root, dir, 'Chart.yaml'), 'utf8'),
+      )[0] as unknown as {
+        type?: string;
+        dependencies?: { repository?: string; name: string }[];
+      };
+      return {
+        dir,
+        name: entry.name,
+        library: chart.type === 'library',
+        valuesFiles: readdirSync(join(root, dir))
+          .filter((file) => /^values-[\w-]+\.yaml$/.test(file))
+          .sort(),
+        localDependencies: (chart.dependencies ?? [])
+          .filter((dep) => dep.repository?.startsWith('file://'))
+          .map((dep) => dep.repository!.slice('file://../'.length)),
+      };
+    });
+}
+
+/** The charts in an order where every chart comes after the charts it depends on. */
+export function buildOrder(all: Chart[]): Chart[] {
+  const ordered: Chart[] = [];
+  const visit = (chart: Chart) => {
+    if (ordered.includes(chart)) return;
+    for (const name of chart.localDependencies) {
+      const dependency = all.find((c) => c.name === name);
+      if (dependency) visit(dependency);
+    }
+    ordered.push(chart);
+  };
+  all.forEach(visit);
+  return ordered;
+}
+
+export async function helmTemplate(chart: Chart, valuesFile?: string, extra: string[] = []) {
+  const values = valuesFile ? ['-f', join(chart.dir, valuesFile)] : [];
+  return parseObjects(
+    await command('HELM', ['template', RELEASE, chart.dir, '-n', NAMESPACE, ...values, ...extra]),
+  );
+}
+
+export async function kustomize(dir: string): Promise<K8sObject[]> {
+  return parseObjects(await command('KUBECTL', ['kustomize', dir]));
+}
+
+export function overlays(): string[] {
+  const dir = join(root, 'k8s/overlays');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join('k8s/overlays', entry.name));
+}
