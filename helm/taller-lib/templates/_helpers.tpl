@@ -23,7 +23,9 @@ is the chart's own name (fullstack, microservices, ml-serving; taller for the um
 {{- define "taller-lib.labels" -}}
 {{ include "taller-lib.selectorLabels" . }}
 app.kubernetes.io/part-of: {{ .partOf | default .root.Chart.Name }}
-app.kubernetes.io/component: {{ .component }}
+{{- with .component }}
+app.kubernetes.io/component: {{ . }}
+{{- end }}
 app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .root.Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
