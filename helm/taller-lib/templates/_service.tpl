@@ -9,9 +9,10 @@ kind: Service
 metadata:
   {{- include "taller-lib.metadata" . | nindent 2 }}
 spec:
-  type: ClusterIP
   {{- if .headless }}
   clusterIP: None
+  {{- else }}
+  type: ClusterIP
   {{- end }}
   selector:
     {{- include "taller-lib.selectorLabels" . | nindent 4 }}

@@ -108,8 +108,11 @@ spec:
   volumeClaimTemplates:
     - metadata:
         name: data
+        # Only labels that never change: the claim templates of a StatefulSet are immutable.
         labels:
           {{- include "taller-lib.selectorLabels" . | nindent 10 }}
+          app.kubernetes.io/part-of: {{ .root.Chart.Name }}
+          app.kubernetes.io/component: {{ .component }}
       spec:
         accessModes:
           {{- toYaml $v.persistence.accessModes | nindent 10 }}
