@@ -55,7 +55,7 @@ subjectAltName=IP:127.0.0.1,IP:$NODE_IP,DNS:localhost,DNS:$host"
 # kubeconfig <name> <cert>: a kubeconfig for one client identity.
 kubeconfig() {
   local file="$RUN/$1.kubeconfig" cert="$2"
-  cat >"$file" <<KC
+  cat >"$file.new" <<KC
 apiVersion: v1
 kind: Config
 clusters:
@@ -73,7 +73,8 @@ contexts:
     context: { cluster: taller, user: $1 }
 current-context: taller
 KC
-  chmod 600 "$file"
+  chmod 600 "$file.new"
+  update_file "$file"
 }
 
 write_kubeconfigs() {

@@ -20,8 +20,13 @@ stop kubelet
 if running containerd; then
   if [[ -x "$CRICTL" ]]; then
     crictl=("$CRICTL" --runtime-endpoint "unix://$CONTAINERD_SOCK" --timeout 20s)
-    "${crictl[@]}" stopp $("${crictl[@]}" pods -q) >/dev/null 2>&1 || true
-    "${crictl[@]}" rmp -f $("${crictl[@]}" pods -q) >/dev/null 2>&1 || true
+    pods="$("${crictl[@]}" pods -q 2>/dev/null)"
+    if [[ -n "$pods" ]]; then
+      # shellcheck disable=SC2086 # one pod id per word
+      "${crictl[@]}" stopp $pods >/dev/null 2>&1 || true
+      # shellcheck disable=SC2086
+      "${crictl[@]}" rmp -f $pods >/dev/null 2>&1 || true
+    fi
   fi
   ctr=(ctr --address "$CONTAINERD_SOCK" --namespace k8s.io)
   for task in $("${ctr[@]}" tasks ls -q 2>/dev/null); do
@@ -79,6 +84,13 @@ done
 # The kubelet links container logs from this fixed folder.
 if [[ -d /var/log/containers ]]; then
   find /var/log/containers -maxdepth 1 -type l -lname "$RUN/*" -delete 2>/dev/null || true
+  rmdir /var/log/containers 2>/dev/null || true
+fi
+
+# containerd 1.6 keeps shim sockets (and ctr's fifos) under /run/containerd
+# whatever its state folder; remove them unless a system containerd uses it.
+if [[ -d /run/containerd && ! -S /run/containerd/containerd.sock ]]; then
+  rm -rf /run/containerd
 fi
 
 rm -rf "$RUN"

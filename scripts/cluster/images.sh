@@ -1,12 +1,13 @@
 # Images of the cluster itself, made without a registry or a base image
 # (sourced by up.sh): a scratch image is one layer with a static binary,
-# written as a docker-archive tar that `ctr images import` reads.
+# written as a docker-archive tar that `ctr images import` reads. Rebuilt and
+# re-imported on each up (about a second): a changed recipe is never stale.
 
 CTR=(ctr --address "$CONTAINERD_SOCK" --namespace k8s.io)
 
-# docker_archive <ref> <rootfs-dir> <entrypoint-json> <user> <out.tar>
+# docker_archive <ref> <rootfs-dir> <entrypoint-json> <cmd-json> <user> <out.tar>
 docker_archive() {
-  local ref="$1" rootfs="$2" entrypoint="$3" user="$4" out="$5" work
+  local ref="$1" rootfs="$2" entrypoint="$3" cmd="$4" user="$5" out="$6" work
   work="$(mktemp -d)"
   # Reproducible layer: fixed owner and mtime, sorted names.
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 \
@@ -14,7 +15,7 @@ docker_archive() {
   local diff_id config_sha
   diff_id="sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)"
   cat >"$work/config.json" <<JSON
-{"architecture":"amd64","os":"linux","config":{"Entrypoint":$entrypoint,"User":"$user","WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["$diff_id"]}}
+{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Entrypoint":$entrypoint,"Cmd":$cmd,"User":"$user","WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["$diff_id"]}}
 JSON
   config_sha="$(sha256sum "$work/config.json" | cut -d' ' -f1)"
   mv "$work/config.json" "$work/$config_sha.json"
@@ -25,7 +26,7 @@ JSON
   rm -rf "$work"
 }
 
-image_present() { "${CTR[@]}" images ls -q | grep -qxF "$1"; }
+
 
 # import_tar <component-for-errors> <tar>
 import_tar() {
@@ -35,12 +36,11 @@ import_tar() {
 
 # The sandbox ("pause") image: Debian's static catatonit in pause mode.
 ensure_pause_image() {
-  image_present "$PAUSE_IMAGE" && return 0
   local root tar="$RUN/images/pause.tar"
   root="$(mktemp -d)"
   install -m 0755 /usr/bin/catatonit "$root/catatonit"
   mkdir -p "$RUN/images"
-  docker_archive "$PAUSE_IMAGE" "$root" '["/catatonit","-P"]' "65535:65535" "$tar"
+  docker_archive "$PAUSE_IMAGE" "$root" '["/catatonit","-P"]' null "65535:65535" "$tar"
   rm -rf "$root"
   import_tar pause "$tar"
   log "pause image: $PAUSE_IMAGE imported"
@@ -48,27 +48,26 @@ ensure_pause_image() {
 
 # CoreDNS built from source (build.sh), packed the same way.
 ensure_coredns_image() {
-  image_present "$COREDNS_IMAGE" && return 0
   local root tar="$RUN/images/coredns.tar"
   root="$(mktemp -d)"
   install -m 0755 "$COREDNS_BIN/coredns" "$root/coredns"
   mkdir -p "$root/etc/coredns" "$RUN/images"
-  docker_archive "$COREDNS_IMAGE" "$root" '["/coredns"]' "65532:65532" "$tar"
+  docker_archive "$COREDNS_IMAGE" "$root" '["/coredns"]' null "65532:65532" "$tar"
   rm -rf "$root"
   import_tar coredns "$tar"
   log "coredns image: $COREDNS_IMAGE imported"
 }
 
-# A small toolbox image (Debian's static busybox: nslookup, wget) for proofs
+# A small toolbox image (Debian's static busybox: nslookup, nc, httpd) for proofs
 # from inside the cluster.
 ensure_toolbox_image() {
-  image_present "$TOOLBOX_IMAGE" && return 0
   local root tar="$RUN/images/toolbox.tar"
   root="$(mktemp -d)"
   mkdir -p "$root/bin" "$root/tmp" "$RUN/images"
+  chmod 1777 "$root/tmp"
   install -m 0755 /bin/busybox "$root/bin/busybox"
-  for tool in sh nslookup wget nc sleep cat echo ls; do ln -s busybox "$root/bin/$tool"; done
-  docker_archive "$TOOLBOX_IMAGE" "$root" '["/bin/sh"]' "65534:65534" "$tar"
+  for tool in sh nslookup nc sleep cat echo ls httpd; do ln -s busybox "$root/bin/$tool"; done
+  docker_archive "$TOOLBOX_IMAGE" "$root" null '["sh"]' "65534:65534" "$tar"
   rm -rf "$root"
   import_tar toolbox "$tar"
   log "toolbox image: $TOOLBOX_IMAGE imported"

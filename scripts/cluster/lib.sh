@@ -18,6 +18,13 @@ fail() {
   exit 1
 }
 
+# update_file <file>: moves <file>.new into place only when it differs, so a
+# second up leaves running components alone (kube-proxy exits when its
+# configuration file changes).
+update_file() {
+  if cmp -s "$1.new" "$1"; then rm -f "$1.new"; else mv "$1.new" "$1"; fi
+}
+
 running() { [[ -f "$PIDS/$1.pid" ]] && kill -0 "$(cat "$PIDS/$1.pid")" 2>/dev/null; }
 
 # start <component> <command...>: its own process group, log file and PID file;

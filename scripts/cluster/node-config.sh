@@ -3,7 +3,7 @@
 
 write_containerd_config() {
   mkdir -p "$RUN/containerd" "$RUN/cni/net.d"
-  cat >"$RUN/containerd/config.toml" <<TOML
+  cat >"$RUN/containerd/config.toml.new" <<TOML
 version = 2
 root = "$RUN/containerd/root"
 state = "$RUN/containerd/state"
@@ -20,6 +20,10 @@ state = "$RUN/containerd/state"
   stream_server_address = "127.0.0.1"
   # Network namespaces under the state folder, not /var/run/netns.
   netns_mounts_under_state_dir = true
+  # These machines deny root CAP_SYS_RESOURCE, so a negative oom_score_adj
+  # (the kubelet asks -998 for sandboxes) fails in runc ("failed to update
+  # /proc/self/oom_score_adj: Permission denied"); clamp to containerd's own.
+  restrict_oom_score_adj = true
   # No AppArmor profiles are loaded on these machines.
   disable_apparmor = true
   # Non-root containers may bind ports below 1024 (containerd 2.x default).
@@ -42,6 +46,7 @@ state = "$RUN/containerd/state"
     bin_dir = "/usr/lib/cni"
     conf_dir = "$RUN/cni/net.d"
 TOML
+  update_file "$RUN/containerd/config.toml"
 }
 
 # One bridge for the node's pods. containerd also runs the loopback plugin
@@ -49,7 +54,7 @@ TOML
 # host's resolver); hairpinMode: a pod reaches itself through its Service.
 write_cni_config() {
   mkdir -p "$RUN/cni/net.d" "$RUN/cni/ipam"
-  cat >"$RUN/cni/net.d/10-taller.conflist" <<JSON
+  cat >"$RUN/cni/net.d/10-taller.conflist.new" <<JSON
 {
   "cniVersion": "1.0.0",
   "name": "taller",
@@ -71,11 +76,12 @@ write_cni_config() {
   ]
 }
 JSON
+  update_file "$RUN/cni/net.d/10-taller.conflist"
 }
 
 write_kubelet_config() {
   mkdir -p "$RUN/kubelet"
-  cat >"$RUN/kubelet/config.yaml" <<YAML
+  cat >"$RUN/kubelet/config.yaml.new" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
@@ -109,11 +115,12 @@ imageGCLowThresholdPercent: 98
 serializeImagePulls: false
 maxPods: 110
 YAML
+  update_file "$RUN/kubelet/config.yaml"
 }
 
 write_kube_proxy_config() {
   mkdir -p "$RUN/kube-proxy"
-  cat >"$RUN/kube-proxy/config.yaml" <<YAML
+  cat >"$RUN/kube-proxy/config.yaml.new" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
@@ -127,5 +134,7 @@ healthzBindAddress: 127.0.0.1:10256
 # Leave the host's conntrack table size alone.
 conntrack:
   maxPerCore: 0
+nodePortAddresses: [primary]
 YAML
+  update_file "$RUN/kube-proxy/config.yaml"
 }

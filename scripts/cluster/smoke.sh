@@ -11,14 +11,20 @@ source "$here/env.sh"
 ns=taller-smoke
 k() { "$KUBECTL" -n "$ns" "$@"; }
 
-cleanup() { "$KUBECTL" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true; }
-dump() {
-  echo "--- smoke failed: state of $ns" >&2
-  k get all -o wide >&2 || true
-  k describe pods >&2 || true
-  k logs --all-containers -l app=echo --tail=20 >&2 || true
+finish() {
+  local status=$?
+  if [[ $status -ne 0 ]]; then
+    echo "--- smoke failed: state of $ns" >&2
+    k get all -o wide >&2 || true
+    k describe pods | tail -n 40 >&2 || true
+    k logs --all-containers -l app=echo --tail=20 >&2 || true
+  fi
+  "$KUBECTL" delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
+  exit $status
 }
-trap 'dump; cleanup' ERR
+trap finish EXIT
+# A fresh namespace each run (a previous one may still be terminating).
+"$KUBECTL" delete namespace "$ns" --ignore-not-found --wait=true --timeout=60s >/dev/null
 
 "$KUBECTL" create namespace "$ns" --dry-run=client -o yaml | "$KUBECTL" apply -f - >/dev/null
 "$KUBECTL" label namespace "$ns" --overwrite \
@@ -82,14 +88,14 @@ out="$(k exec client -- nslookup "kubernetes.default.svc.$CLUSTER_DOMAIN")"
 grep -q "$KUBERNETES_SERVICE_IP" <<<"$out" || { echo "$out" >&2; false; }
 echo "ok   kubernetes.default.svc.$CLUSTER_DOMAIN -> $KUBERNETES_SERVICE_IP via CoreDNS"
 
+# http_get <pod> <host> <port>: the body of GET /, through busybox nc (Debian's
+# static busybox wget crashes).
+http_get() {
+  k exec "$1" -- sh -c "printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 5 $2 $3" | tail -n 1 |
+    grep hello-from- || { echo "FAIL: no answer from $2:$3 in $1" >&2; false; }
+}
 ip="$(k get svc echo -o jsonpath='{.spec.clusterIP}')"
-body="$(k exec client -- wget -qO- -T 5 "http://$ip/")"
-echo "ok   Service ClusterIP $ip answered: $body"
-body="$(k exec client -- wget -qO- -T 5 "http://echo.$ns.svc.$CLUSTER_DOMAIN/")"
-echo "ok   Service by name echo.$ns answered: $body"
-body="$(k exec deploy/echo -- wget -qO- -T 5 "http://echo/")"
-echo "ok   hairpin: the echo pod reached itself through its Service: $body"
-
-trap - ERR
-cleanup
+echo "ok   Service ClusterIP $ip answered: $(http_get client "$ip" 80)"
+echo "ok   Service by name echo.$ns answered: $(http_get client "echo.$ns.svc.$CLUSTER_DOMAIN" 80)"
+echo "ok   hairpin: the echo pod reached itself through its Service: $(http_get deploy/echo echo 80)"
 echo "smoke: all checks passed"
