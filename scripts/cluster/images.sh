@@ -26,8 +26,6 @@ JSON
   rm -rf "$work"
 }
 
-
-
 # import_tar <component-for-errors> <tar>
 import_tar() {
   "${CTR[@]}" images import "$2" >>"$LOGS/images.log" 2>&1 ||

@@ -53,6 +53,8 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     fail apt "apt-get install ${missing[*]} failed"
 fi
 
+# Cached binaries make this a no-op; a cold build takes about 13 minutes.
+log "build: reusing or building pinned binaries (log $LOGS/build.log)"
 "$here/build.sh" >>"$LOGS/build.log" 2>&1 || fail build "build.sh failed"
 
 NODE_NAME="$(hostname | tr '[:upper:]' '[:lower:]')"

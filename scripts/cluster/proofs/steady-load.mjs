@@ -1,10 +1,13 @@
 // Steady load from inside the cluster, through a Service, while something else (a rolling update)
 // happens: every request must succeed. Plain Node, no dependencies: it runs in an app image from a
-// ConfigMap. Settings: TARGET (URL), DURATION_S, CONCURRENCY, and for POSTs, BODY (JSON).
+// ConfigMap. Settings: TARGET (URL), DURATION_S, CONCURRENCY, RATE (requests a second in all; unset:
+// as fast as the loops go), and for POSTs, BODY (JSON).
 const target = process.env.TARGET;
 const durationMs = Number(process.env.DURATION_S ?? 60) * 1000;
 const concurrency = Number(process.env.CONCURRENCY ?? 4);
-const body = process.env.BODY;
+const body = process.env.BODY || undefined;
+// Each loop waits this long between the starts of its requests, so that all of them make RATE.
+const pauseMs = process.env.RATE ? (1000 * concurrency) / Number(process.env.RATE) : 0;
 
 const counts = { requests: 0, failures: 0, byKind: {} };
 const fail = (kind) => {
@@ -14,6 +17,7 @@ const fail = (kind) => {
 
 async function loop(deadline) {
   while (Date.now() < deadline) {
+    const next = Date.now() + pauseMs;
     counts.requests += 1;
     try {
       const response = await fetch(target, {
@@ -27,6 +31,7 @@ async function loop(deadline) {
     } catch (error) {
       fail(error.cause?.code ?? error.name);
     }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
   }
 }
 
