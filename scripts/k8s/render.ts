@@ -39,8 +39,9 @@ export async function command(
   }
 }
 
+/** YAML as Kubernetes reads it (1.1: `0440` is octal, as in a Secret volume's defaultMode). */
 export function parseObjects(text: string): K8sObject[] {
-  return parseAllDocuments(text)
+  return parseAllDocuments(text, { version: '1.1' })
     .map((document) => document.toJS() as K8sObject | null)
     .filter((object): object is K8sObject => object !== null && typeof object === 'object');
 }

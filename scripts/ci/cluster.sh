@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# The cluster lane of CI: the project's own single-node Kubernetes cluster (scripts/cluster), the
+# whole system installed with Helm as users install it (plus scripts/cluster/values.yaml: local
+# images), then proofs that print what they saw and fail when a promise does not hold. On failure it
+# prints get/describe/logs of whatever is not Ready; the cluster is torn down in every case.
+# Runs after the container lane, whose images it imports from podman's storage.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+started=$SECONDS
+log() { echo "cluster lane [$((SECONDS - started))s]: $*" >&2; }
+
+source scripts/ci/podman-env.sh
+source scripts/cluster/env.sh
+k() { "$KUBECTL" "$@"; }
+helm() { "$HELM" "$@"; }
+NS=taller
+
+# The images the container lane built; the stand-ins get a tag, as nothing may run from `latest`.
+images=()
+for app in fullstack-api order-service order-worker inference-server; do images+=("docker.io/taller/$app:ci"); done
+for service in postgres redis rabbitmq; do
+  podman tag "localhost/taller-ci-$service" "localhost/taller-ci-$service:ci"
+  images+=("localhost/taller-ci-$service:ci")
+done
+
+diagnose() {
+  log "what is not Ready:"
+  k get nodes,pods,deploy,sts,jobs,hpa,pvc -A -o wide >&2 || true
+  for pod in $(k get pods -A --no-headers 2>/dev/null | awk '$4 != "Running" && $4 != "Completed" || $3 !~ /^([0-9]+)\/\1$/ {print $1 "/" $2}'); do
+    echo "----- describe $pod" >&2
+    k describe pod -n "${pod%%/*}" "${pod#*/}" 2>&1 | tail -30 >&2 || true
+    echo "----- logs $pod" >&2
+    k logs -n "${pod%%/*}" "${pod#*/}" --all-containers --tail=40 >&2 || true
+  done
+  k get events -A --sort-by=.lastTimestamp 2>/dev/null | tail -30 >&2 || true
+}
+cleanup() {
+  local status=$?
+  if [ $status -ne 0 ]; then
+    log "FAILED (exit $status)"
+    diagnose
+  fi
+  bash scripts/cluster/down.sh >/dev/null 2>&1 || log "down.sh failed: run it again by hand"
+  exit $status
+}
+trap cleanup EXIT
+
+log "bringing the cluster up and importing ${#images[@]} images"
+bash scripts/cluster/up.sh --images "${images[@]}"
+
+# The namespace enforces Pod Security "restricted": every pod below has to meet it.
+namespace() {
+  k create namespace "$1" --dry-run=client -o yaml | k apply -f - >/dev/null
+  k label namespace "$1" --overwrite pod-security.kubernetes.io/enforce=restricted \
+    pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted >/dev/null
+}
+namespace $NS
+
+log "helm install (values-dev.yaml + scripts/cluster/values.yaml)"
+for chart in fullstack microservices ml-serving taller; do helm dependency build "helm/$chart" >/dev/null; done
+install_started=$SECONDS
+helm install taller helm/taller -n $NS -f helm/taller/values-dev.yaml -f scripts/cluster/values.yaml \
+  --wait --wait-for-jobs --timeout 10m
+log "every Deployment and StatefulSet Ready after $((SECONDS - install_started))s"
+k get pods -n $NS -o wide
+
+log "helm test"
+helm test taller -n $NS --logs --timeout 5m
+
+# A pod of the proofs: an app image (it has node) running a script of scripts/cluster/proofs
+# from a ConfigMap, under the namespace's restricted Pod Security.
+k create configmap proofs -n $NS --from-file=scripts/cluster/proofs --from-file=scripts/ci/smoke.mjs \
+  --dry-run=client -o yaml | k apply -f - >/dev/null
+proof() { # name, script, env (NAME=value...)
+  local name=$1 script=$2 env
+  shift 2
+  env="$(node -e 'console.log(JSON.stringify(process.argv.slice(1).map((pair) => ({ name: pair.split("=")[0], value: pair.slice(pair.indexOf("=") + 1) }))))' -- "$@")"
+  k delete pod -n $NS "$name" --ignore-not-found --wait >/dev/null
+  k apply -n $NS -f - >/dev/null <<POD
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$name","labels":{"app.kubernetes.io/name":"proof"}},
+ "spec":{"restartPolicy":"Never","automountServiceAccountToken":false,
+  "securityContext":{"runAsNonRoot":true,"runAsUser":10001,"seccompProfile":{"type":"RuntimeDefault"}},
+  "containers":[{"name":"proof","image":"taller/fullstack-api:ci","command":["node","/proofs/$script"],
+   "env":$env,
+   "resources":{"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},
+   "securityContext":{"allowPrivilegeEscalation":false,"readOnlyRootFilesystem":true,"capabilities":{"drop":["ALL"]}},
+   "volumeMounts":[{"name":"proofs","mountPath":"/proofs"}]}],
+  "volumes":[{"name":"proofs","configMap":{"name":"proofs"}}]}}
+POD
+  k wait -n $NS --for=condition=Ready "pod/$name" --timeout=120s >/dev/null 2>&1 ||
+    k wait -n $NS --for=jsonpath='{.status.phase}'=Succeeded "pod/$name" --timeout=10s >/dev/null
+}
+# Waits for a proof pod to end, prints its output, fails unless it succeeded.
+proof_result() { # name, timeout seconds
+  local phase=''
+  for _ in $(seq 1 "$2"); do
+    phase="$(k get pod -n $NS "$1" -o jsonpath='{.status.phase}')"
+    [ "$phase" = Succeeded ] || [ "$phase" = Failed ] && break
+    sleep 1
+  done
+  k logs -n $NS "$1" | sed "s/^/  $1: /"
+  [ "$phase" = Succeeded ] || { log "$1 ended $phase"; return 1; }
+}
+# Waits until a proof pod has printed a line matching a pattern.
+proof_says() { # name, pattern, timeout seconds
+  for _ in $(seq 1 "$3"); do
+    k logs -n $NS "$1" 2>/dev/null | grep -q "$2" && return 0
+    sleep 1
+  done
+  log "$1 never printed '$2'"
+  return 1
+}
+
+log "service discovery: Service names resolve from a pod, and each app answers through its Service"
+proof dns dns.mjs NAMES=fullstack-postgres,fullstack-redis,orders-postgres,rabbitmq,fullstack-api,order-service,order-worker,inference-server
+proof_result dns 60
+proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
+  INFERENCE_URL=http://inference-server:3003
+proof_result smoke 180
+
+# Rolling updates under steady load: readiness gating and the graceful shutdown mean no failed request.
+rolling_update() { # deployment, target URL, rate, body
+  local deployment=$1
+  log "rolling update of $deployment under steady load"
+  proof "load-$deployment" steady-load.mjs "TARGET=$2" DURATION_S=75 CONCURRENCY=2 "RATE=$3" "BODY=${4:-}"
+  proof_says "load-$deployment" 'load: started' 60
+  sleep 10
+  k rollout restart -n $NS "deployment/$deployment"
+  k rollout status -n $NS "deployment/$deployment" --timeout=5m
+  proof_result "load-$deployment" 180
+}
+# fullstack-api's shared rate limit is 600 requests a minute per client: the load stays under it.
+rolling_update fullstack-api 'http://fullstack-api:3000/api/tasks?limit=5' 8
+digit="$(node -e 'console.log(JSON.stringify({instances:[Array.from({length:28},()=>Array(28).fill(0))]}))')"
+rolling_update inference-server 'http://inference-server:3003/v1/models/mnist:predict' 30 "$digit"
+
+log "a worker pod killed while orders flow: none lost"
+proof orders orders.mjs ORDERS_URL=http://order-service:3001 COUNT=300 RATE=30 TIMEOUT_S=180
+proof_says orders 'orders: posted 100' 120
+victim="$(k get pods -n $NS -l app.kubernetes.io/name=order-worker -o jsonpath='{.items[0].metadata.name}')"
+k delete pod -n $NS "$victim" --grace-period=0 --force
+log "killed $victim"
+proof_result orders 300
+
+log "helm upgrade to a changed value, then helm rollback"
+helm upgrade taller helm/taller -n $NS --reuse-values --set fullstack.api.config.LOG_LEVEL=debug --wait --timeout 5m
+[ "$(k get configmap -n $NS fullstack-api -o jsonpath='{.data.LOG_LEVEL}')" = debug ]
+helm rollback taller 1 -n $NS --wait --timeout 5m
+[ "$(k get configmap -n $NS fullstack-api -o jsonpath='{.data.LOG_LEVEL}')" = info ]
+helm history taller -n $NS
+k rollout status -n $NS deployment/fullstack-api --timeout=5m
+log "upgrade and rollback: LOG_LEVEL went info -> debug -> info, fullstack-api rolled both times"
+
+log "passed"
