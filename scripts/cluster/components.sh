@@ -85,3 +85,7 @@ start_kubelet() {
 start_kube_proxy() {
   start kube-proxy "$K8S_BIN/kube-proxy" --config "$RUN/kube-proxy/config.yaml"
 }
+
+start_provisioner() {
+  start provisioner bash "$here/provisioner.sh"
+}

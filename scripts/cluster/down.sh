@@ -12,7 +12,8 @@ source "$here/lib.sh"
 [[ $(id -u) -eq 0 ]] || { echo "down.sh: needs root" >&2; exit 1; }
 [[ -n "$RUN" && "$RUN" != / ]] || { echo "down.sh: refusing run folder '$RUN'" >&2; exit 1; }
 
-# The kubelet first, so that it does not restart what is removed below.
+# The provisioner and the kubelet first, so that nothing is recreated below.
+stop provisioner
 stop kubelet
 
 # Pods through the CRI (tears down their network via CNI), then whatever tasks

@@ -95,6 +95,11 @@ start_kubelet
 start_kube_proxy
 wait_for kubelet 120 "$KUBECTL" wait --for=condition=Ready "node/$NODE_NAME" --timeout=2s
 
+log "storage"
+"$KUBECTL" apply -f "$here/storage.yaml" >>"$LOGS/storage-apply.log" 2>&1 ||
+  fail storage-apply "kubectl apply of storage.yaml failed"
+start_provisioner
+
 log "cluster DNS"
 sed -e "s|__COREDNS_IMAGE__|$COREDNS_IMAGE|" -e "s|__DNS_SERVICE_IP__|$DNS_SERVICE_IP|" \
   "$here/coredns.yaml" | "$KUBECTL" apply -f - >>"$LOGS/coredns-apply.log" 2>&1 ||
