@@ -67,13 +67,24 @@ if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
 fi
 
 # iptables: drop the chains kube-proxy (KUBE-*) and the CNI plugins (CNI-*)
-# made and the rules that jump to them; every other rule stays as it was.
+# made and the rules that jump to them, one by one: restoring a whole table
+# could undo what podman/netavark changes at the same moment.
 for tool in iptables ip6tables; do
   command -v "$tool-save" >/dev/null || continue
-  if "$tool-save" | grep -qE 'KUBE-|CNI-'; then
-    "$tool-save" | grep -vE '^(:|-A .*)(KUBE-|CNI-)|-j (KUBE-|CNI-)' | "$tool-restore" ||
-      log "$tool-restore failed: inspect with $tool-save | grep -E 'KUBE-|CNI-'"
-  fi
+  for table in filter nat mangle raw; do
+    rules="$("$tool-save" -t "$table" 2>/dev/null)" || continue
+    grep -qE 'KUBE-|CNI-' <<<"$rules" || continue
+    # Jumps into our chains from chains that are not ours (PREROUTING, ...).
+    grep -E '^-A ' <<<"$rules" | grep -vE '^-A (KUBE-|CNI-)' | grep -E -- '-j (KUBE-|CNI-)' |
+      while read -r rule; do
+        eval "set -- $rule" # the rule's own quoting (comments)
+        shift
+        "$tool" -w -t "$table" -D "$@" 2>/dev/null || log "$tool: could not delete: $rule"
+      done
+    chains="$(grep -oE '^:(KUBE-|CNI-)[^ ]+' <<<"$rules" | cut -c2- || true)"
+    for c in $chains; do "$tool" -w -t "$table" -F "$c" 2>/dev/null || true; done
+    for c in $chains; do "$tool" -w -t "$table" -X "$c" 2>/dev/null || log "$tool: could not delete chain $table/$c"; done
+  done
 done
 
 # cgroups the kubelet made (v1 hierarchies and the unified mount).
