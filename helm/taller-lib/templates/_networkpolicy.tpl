@@ -6,6 +6,8 @@ Extra keys:
   target   the app.kubernetes.io/name of the selected pods
   ingress  [{pods: [names], namespaces: [names], ports: [numbers]}]  who may connect, to which ports
   egress   [{pods: [names], ports: [numbers]}]                         where they may connect
+  dns      true: the egress also allows the cluster DNS (for a project chart installed alone,
+           without the umbrella's allow-dns policy: an egress policy blocks everything it omits)
 Pods are matched by name + instance (same namespace); namespaces by kubernetes.io/metadata.name.
 */}}
 {{- define "taller-lib.networkpolicy" -}}
@@ -64,6 +66,20 @@ spec:
         - protocol: TCP
           port: {{ . }}
         {{- end }}
+    {{- end }}
+    {{- if $.dns }}
+    - to:
+        - namespaceSelector:
+            matchLabels:
+              kubernetes.io/metadata.name: kube-system
+          podSelector:
+            matchLabels:
+              k8s-app: kube-dns
+      ports:
+        - protocol: UDP
+          port: 53
+        - protocol: TCP
+          port: 53
     {{- end }}
   {{- end }}
 {{- end }}
