@@ -73,16 +73,15 @@ ensure_toolbox_image() {
 
 # import_podman_images <name...>: images that the container lane built into
 # podman's storage (source scripts/ci/podman-env.sh first), copied into
-# containerd under the same names.
+# containerd under the same names. One multi-image archive: layers shared by
+# the images (the Node.js base of the apps) are written and read once (7 app
+# and stand-in images: 19 s instead of 58 s one by one).
 import_podman_images() {
-  local name tar
+  local tar="$RUN/images/podman-images.tar"
   mkdir -p "$RUN/images"
-  for name in "$@"; do
-    tar="$RUN/images/podman-$(tr '/:' '__' <<<"$name").tar"
-    podman save --format docker-archive -o "$tar" "$name" >>"$LOGS/images.log" 2>&1 ||
-      fail images "podman save $name failed (is it in podman's storage? podman images)"
-    import_tar "$name" "$tar"
-    rm -f "$tar"
-    log "image $name imported from podman"
-  done
+  podman save --multi-image-archive --format docker-archive -o "$tar" "$@" >>"$LOGS/images.log" 2>&1 ||
+    fail images "podman save $* failed (are they all in podman's storage? podman images)"
+  import_tar "podman images" "$tar"
+  rm -f "$tar"
+  log "imported from podman: $*"
 }

@@ -48,13 +48,25 @@ wait_for() {
   local c="$1" limit="$2" deadline
   shift 2
   deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
+  while true; do
+    # The process first: a check could succeed against someone else's server.
     if [[ -f "$PIDS/$c.pid" ]] && ! running "$c"; then
       fail "$c" "process exited"
     fi
+    "$@" >/dev/null 2>&1 && return 0
     ((SECONDS < deadline)) || fail "$c" "not ready after ${limit}s (waited for: $*)"
     sleep 0.5
   done
+}
+
+# need_port <component> <port>: before starting a component, its port must be
+# free (or held by our own running process), otherwise another cluster or
+# service is in the way.
+need_port() {
+  running "$1" && return 0
+  if ss -Hltn "sport = :$2" | grep -q .; then
+    fail "$1" "port $2 is already in use: ss -ltnp 'sport = :$2'"
+  fi
 }
 
 # stop <component>: TERM the process group, then KILL after a grace period.

@@ -41,7 +41,7 @@ mkdir -p "$RUN" "$LOGS" "$PIDS"
 
 # Packages from Debian; installed only when a command is missing.
 packages=(containerd runc containernetworking-plugins iptables conntrack catatonit
-  openssl busybox-static curl)
+  openssl busybox-static)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -74,6 +74,13 @@ write_containerd_config
 write_cni_config
 write_kubelet_config
 write_kube_proxy_config
+
+# Ports of each component (etcd, API server, kubelet, controller-manager,
+# scheduler, kube-proxy).
+for cp in etcd:2379 etcd:2380 kube-apiserver:$API_PORT kubelet:10250 \
+  kube-controller-manager:10257 kube-scheduler:10259 kube-proxy:10249 kube-proxy:10256; do
+  need_port "${cp%%:*}" "${cp##*:}"
+done
 
 log "control plane"
 start_etcd
