@@ -1,14 +1,30 @@
 // Every chart with every values file and every kustomize overlay: linted, rendered, checked by the
 // project's own rules (checks.ts), NetworkPolicies against the flows the apps need (network.ts),
-// and charts against manifests (parity.ts). Run through scripts/validate.sh (pinned tools).
-import { readFileSync } from 'node:fs';
+// charts against manifests (parity.ts), then every render, example and GitOps object against a
+// real API server (server.ts) and kubeconform (kubeconform.ts). Run through scripts/validate.sh
+// (pinned tools, throwaway control plane).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { checkObjects } from './checks.js';
+import { kubeconform, writeSchemas } from './kubeconform.js';
 import { allowedFlows, flowProblems } from './network.js';
 import { workloads, type K8sObject } from './objects.js';
 import { parityProblems, type ParityException } from './parity.js';
-import { buildOrder, charts, command, helmTemplate, kustomize, overlays, root } from './render.js';
+import {
+  buildOrder,
+  charts,
+  command,
+  helmTemplate,
+  kustomize,
+  manifestFiles,
+  NAMESPACE,
+  overlays,
+  readRender,
+  root,
+  type Render,
+} from './render.js';
+import { dryRun, prepare } from './server.js';
 
 // Made out of band in production (README: kubectl create secret ...), so references to them are fine.
 const PROD_EXTERNAL = [
@@ -64,7 +80,7 @@ async function attempt<T>(what: string, work: () => Promise<T>): Promise<T | und
   }
 }
 
-const rendered = new Map<string, K8sObject[]>();
+const rendered = new Map<string, Render>();
 
 for (const chart of buildOrder(charts())) {
   if (chart.localDependencies.length > 0) {
@@ -80,27 +96,33 @@ for (const chart of buildOrder(charts())) {
     );
     if (lint !== undefined) report(`${label}: helm lint --strict`, []);
     if (chart.library || !valuesFile) continue;
-    const objects = await attempt(`${label}: helm template`, () => helmTemplate(chart, valuesFile));
-    if (objects) {
-      rendered.set(label, objects);
-      checkVariant(label, objects);
+    const render = await attempt(`${label}: helm template`, () => helmTemplate(chart, valuesFile));
+    if (render) {
+      rendered.set(label, render);
+      checkVariant(label, render.objects);
     }
   }
   if (!chart.library) {
     // Safe defaults: a chart that needs credentials installs nothing until it gets them (a dev values
     // file or existing Secrets); one that needs none renders as it is.
-    const needsCredentials = 'credentials' in readYaml<object>(join(chart.dir, 'values.yaml'));
+    const needsCredentials = [chart.name, ...chart.localDependencies].some(
+      (name) => 'credentials' in readYaml<object>(join('helm', name, 'values.yaml')),
+    );
     const defaults = await helmTemplate(chart).then(
-      (objects) => objects,
+      (render) => render,
       (error: Error) => error,
     );
+    const label = `${chart.dir} with defaults only`;
     if (!needsCredentials) {
-      if (defaults instanceof Error) report(`${chart.dir} with defaults only`, [defaults.message]);
-      else checkVariant(`${chart.dir} with defaults only`, defaults);
+      if (defaults instanceof Error) report(label, [defaults.message]);
+      else {
+        rendered.set(label, defaults);
+        checkVariant(label, defaults.objects);
+      }
     } else {
       const refused = defaults instanceof Error && /existingSecret/.test(defaults.message);
       report(
-        `${chart.dir} with defaults only: refuses to render without credentials`,
+        `${label}: refuses to render without credentials`,
         refused
           ? []
           : [defaults instanceof Error ? defaults.message : 'rendered without any credentials'],
@@ -110,10 +132,10 @@ for (const chart of buildOrder(charts())) {
 }
 
 for (const overlay of overlays()) {
-  const objects = await attempt(`${overlay}: kubectl kustomize`, () => kustomize(overlay));
-  if (objects) {
-    rendered.set(overlay, objects);
-    checkVariant(overlay, objects);
+  const render = await attempt(`${overlay}: kubectl kustomize`, () => kustomize(overlay));
+  if (render) {
+    rendered.set(overlay, render);
+    checkVariant(overlay, render.objects);
   }
 }
 
@@ -128,8 +150,68 @@ for (const variant of ['dev', 'prod']) {
   const listed = exceptions.filter((e) => !e.variant || e.variant === variant);
   report(
     `parity ${variant}: helm/taller -f values-${variant}.yaml = k8s/overlays/${variant}, less ${PARITY}`,
-    parityProblems(chart, manifests, listed),
+    parityProblems(chart.objects, manifests.objects, listed),
   );
 }
 
+// The server side sees everything a user may apply: renders, examples and GitOps objects.
+const applied = new Map(rendered);
+for (const file of [...manifestFiles('k8s/examples'), ...manifestFiles('k8s/gitops')]) {
+  applied.set(file, readRender(file));
+}
+await serverSide(applied);
+
 process.exit(failed ? 1 : 0);
+
+/** Runs `work` on every item, at most `limit` at a time (each one is a kubectl process). */
+async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>) {
+  const results: R[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return results;
+}
+
+async function serverSide(renders: Map<string, Render>) {
+  const objects = [...renders.values()].flatMap((render) => render.objects);
+  const namespaces = objects.flatMap((o) =>
+    o.kind === 'Namespace' ? [o.metadata.name] : o.metadata.namespace ? [o.metadata.namespace] : [],
+  );
+  const crdDirs = (process.env.TALLER_CRD_DIRS ?? '').split('\n').filter(Boolean);
+  try {
+    await prepare(NAMESPACE, namespaces, crdDirs);
+  } catch (error) {
+    report('validation API server: restricted namespaces and CRDs', [(error as Error).message]);
+    return;
+  }
+  const labels = [...renders.keys()];
+  const problems = await eachLimited(labels, 4, (label) => dryRun(renders.get(label)!.text));
+  labels.forEach((label, i) =>
+    report(`${label}: kubectl apply --dry-run=server --validate=strict, restricted`, problems[i]!),
+  );
+
+  // kubeconform reads files: the renders go beside the schemas, in the throwaway folder.
+  const dir = join(process.env.TALLER_CONTROL_PLANE!, 'kubeconform');
+  const files = labels.map((_, i) => join(dir, 'renders', `${i}.yaml`));
+  mkdirSync(join(dir, 'renders'), { recursive: true });
+  labels.forEach((label, i) => writeFileSync(files[i]!, renders.get(label)!.text));
+  const schemas = await attempt('kubeconform: schemas from the API server', () =>
+    writeSchemas(join(dir, 'schemas')),
+  );
+  if (schemas === undefined) return;
+  const complaints = await kubeconform(join(dir, 'schemas'), files);
+  labels.forEach((label, i) => {
+    const mine = complaints.filter((line) => line.startsWith(`${files[i]} - `));
+    report(
+      `${label}: kubeconform -strict (${schemas} schemas)`,
+      mine.map((line) => line.slice(files[i]!.length + 3)),
+    );
+  });
+  const stray = complaints.filter((line) => !files.some((file) => line.startsWith(`${file} - `)));
+  if (stray.length > 0) report('kubeconform', stray);
+}
