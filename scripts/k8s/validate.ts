@@ -106,7 +106,7 @@ for (const chart of buildOrder(charts())) {
     // Safe defaults: a chart that needs credentials installs nothing until it gets them (a dev values
     // file or existing Secrets); one that needs none renders as it is.
     const needsCredentials = [chart.name, ...chart.localDependencies].some(
-      (name) => 'credentials' in readYaml<object>(join('helm', name, 'values.yaml')),
+      (name) => 'credentials' in (readYaml<object | null>(join('helm', name, 'values.yaml')) ?? {}),
     );
     const defaults = await helmTemplate(chart).then(
       (render) => render,
