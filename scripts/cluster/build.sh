@@ -133,6 +133,11 @@ build_kubeconform() {
     "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
 }
 
+build_metrics_server() {
+  GOBIN="$1/bin" go install -ldflags="-s -w" \
+    "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
+}
+
 build_crictl() {
   GOBIN="$1/bin" go install -ldflags="-s -w" \
     "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
@@ -144,11 +149,12 @@ declare -A keys=(
   [coredns]="coredns-$COREDNS_VERSION"
   [helm]="helm-$HELM_VERSION"
   [kubeconform]="kubeconform-$KUBECONFORM_VERSION"
+  [metrics-server]="metrics-server-$METRICS_SERVER_VERSION"
   [crictl]="crictl-$CRICTL_VERSION"
 )
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd coredns helm kubeconform crictl)
+[[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd coredns metrics-server helm kubeconform crictl)
 for c in "${components[@]}"; do
   [[ -n "${keys[$c]:-}" ]] || { log "unknown component $c"; exit 2; }
-  done_or_build "${keys[$c]}" "build_$c"
+  done_or_build "${keys[$c]}" "build_${c//-/_}"
 done

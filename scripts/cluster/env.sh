@@ -30,3 +30,5 @@ PAUSE_IMAGE=localhost/taller/pause:catatonit
 COREDNS_IMAGE="localhost/taller/coredns:${COREDNS_VERSION}"
 CONTAINERD_SOCK="$TALLER_CLUSTER_DIR/containerd/containerd.sock"
 TOOLBOX_IMAGE=localhost/taller/toolbox:busybox
+METRICS_SERVER_BIN="$CLUSTER_CACHE/metrics-server-$METRICS_SERVER_VERSION/bin"
+METRICS_SERVER_IMAGE="localhost/taller/metrics-server:${METRICS_SERVER_VERSION}"

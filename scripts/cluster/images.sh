@@ -56,6 +56,19 @@ ensure_coredns_image() {
   log "coredns image: $COREDNS_IMAGE imported"
 }
 
+# metrics-server built from source (build.sh), packed the same way.
+ensure_metrics_server_image() {
+  local root tar="$RUN/images/metrics-server.tar"
+  root="$(mktemp -d)"
+  install -m 0755 "$METRICS_SERVER_BIN/metrics-server" "$root/metrics-server"
+  mkdir -p "$root/tmp" "$RUN/images"
+  chmod 1777 "$root/tmp"
+  docker_archive "$METRICS_SERVER_IMAGE" "$root" '["/metrics-server"]' null "65534:65534" "$tar"
+  rm -rf "$root"
+  import_tar metrics-server "$tar"
+  log "metrics-server image: $METRICS_SERVER_IMAGE imported"
+}
+
 # A small toolbox image (Debian's static busybox: nslookup, nc, httpd) for proofs
 # from inside the cluster.
 ensure_toolbox_image() {

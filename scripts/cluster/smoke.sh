@@ -2,7 +2,8 @@
 # Proves the node runs pods: in a namespace that enforces the "restricted" Pod
 # Security level, a Deployment from an imported image behind a Service; a pod
 # resolves names through CoreDNS and reaches the Service by ClusterIP and by
-# name; the server pod reaches itself through its own Service (hairpin).
+# name; the server pod reaches itself through its own Service (hairpin); the
+# metrics API (HorizontalPodAutoscalers) answers.
 # Prints what it observed; exits non-zero on the first broken promise.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -98,4 +99,11 @@ ip="$(k get svc echo -o jsonpath='{.spec.clusterIP}')"
 echo "ok   Service ClusterIP $ip answered: $(http_get client "$ip" 80)"
 echo "ok   Service by name echo.$ns answered: $(http_get client "echo.$ns.svc.$CLUSTER_DOMAIN" 80)"
 echo "ok   hairpin: the echo pod reached itself through its Service: $(http_get deploy/echo echo 80)"
+# Resource metrics, which HorizontalPodAutoscalers need (metrics-server).
+for _ in $(seq 1 60); do
+  top="$("$KUBECTL" top nodes --no-headers 2>/dev/null)" && break
+  sleep 1
+done
+[[ -n "${top:-}" ]] || { echo "FAIL: no resource metrics: $KUBECTL top nodes" >&2; false; }
+echo "ok   resource metrics for HPAs: $top"
 echo "smoke: all checks passed"

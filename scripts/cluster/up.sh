@@ -96,6 +96,7 @@ log "node"
 start_containerd
 ensure_pause_image
 ensure_coredns_image
+ensure_metrics_server_image
 ensure_toolbox_image
 if [[ ${#podman_images[@]} -gt 0 ]]; then import_podman_images "${podman_images[@]}"; fi
 start_kubelet
@@ -116,6 +117,12 @@ if ! "$KUBECTL" -n kube-system rollout status deploy/coredns --timeout=120s >/de
   "$KUBECTL" -n kube-system describe pods -l k8s-app=kube-dns | tail -n 30 >&2 || true
   fail kubelet "CoreDNS not Ready; look further: $KUBECTL -n kube-system logs deploy/coredns"
 fi
+
+# metrics-server is not waited for: the API server lists metrics.k8s.io only
+# once it answers (kubectl top nodes), a few seconds later.
+sed -e "s|__METRICS_SERVER_IMAGE__|$METRICS_SERVER_IMAGE|" "$here/metrics-server.yaml" |
+  "$KUBECTL" apply -f - >>"$LOGS/metrics-server-apply.log" 2>&1 ||
+  fail metrics-server-apply "kubectl apply of metrics-server.yaml failed"
 
 log "ready in $((SECONDS - started))s (logs: $LOGS)"
 echo "export KUBECONFIG=$KUBECONFIG"
