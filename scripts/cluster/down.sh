@@ -2,6 +2,7 @@
 # Removes everything up.sh made: processes (by PID file), pods and containers,
 # mounts, the CNI bridge and veths, the KUBE-*/CNI-* iptables chains, cgroups
 # and the run folder. Keeps the build cache. Idempotent.
+# No -e: a teardown goes on past a step that fails, to remove all it can.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh

@@ -39,7 +39,7 @@ done
 started=$SECONDS
 mkdir -p "$RUN" "$LOGS" "$PIDS"
 
-# Packages from Debian; installed only when a command is missing.
+# Packages from Debian; installed only when one is missing.
 packages=(containerd runc containernetworking-plugins iptables conntrack catatonit
   openssl busybox-static)
 missing=()
@@ -53,7 +53,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     fail apt "apt-get install ${missing[*]} failed"
 fi
 
-# Cached binaries make this a no-op; a cold build takes about 13 minutes.
+# Cached binaries make this a no-op; a cold build takes about 15 minutes.
 log "build: reusing or building pinned binaries (log $LOGS/build.log)"
 "$here/build.sh" >>"$LOGS/build.log" 2>&1 || fail build "build.sh failed"
 
@@ -115,7 +115,8 @@ sed -e "s|__COREDNS_IMAGE__|$COREDNS_IMAGE|" -e "s|__DNS_SERVICE_IP__|$DNS_SERVI
 if ! "$KUBECTL" -n kube-system rollout status deploy/coredns --timeout=120s >/dev/null 2>&1; then
   "$KUBECTL" -n kube-system get pods -o wide >&2 || true
   "$KUBECTL" -n kube-system describe pods -l k8s-app=kube-dns | tail -n 30 >&2 || true
-  fail kubelet "CoreDNS not Ready; look further: $KUBECTL -n kube-system logs deploy/coredns"
+  fail coredns "not Ready; look further: $KUBECTL -n kube-system logs deploy/coredns" \
+    "and the kubelet's log $LOGS/kubelet.log"
 fi
 
 # metrics-server is not waited for: the API server lists metrics.k8s.io only
