@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # npm run validate: docker-compose.yml against the compose specification, then every chart and
-# overlay (scripts/k8s/validate.ts) with the helm and kubectl pinned in scripts/cluster/versions.env,
-# built from the Go module proxy into a cache outside the repository on first use.
+# overlay (scripts/k8s/validate.ts) with the helm, kubectl and kubeconform pinned in
+# scripts/cluster/versions.env, built from the Go module proxy into a cache outside the repository
+# on first use, against a throwaway etcd + kube-apiserver (scripts/k8s/control-plane.sh) that holds
+# the CRDs of the custom kinds (scripts/k8s/crds.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx dclint --max-warnings 0 docker-compose.yml
-bash scripts/cluster/build.sh kubernetes helm
-source scripts/cluster/env.sh
-export HELM KUBECTL
-npx tsx scripts/k8s/validate.ts "$@"
+bash scripts/cluster/build.sh kubernetes etcd helm kubeconform
+TALLER_CRD_DIRS="$(bash scripts/k8s/crds.sh)"
+export TALLER_CRD_DIRS
+bash scripts/k8s/control-plane.sh run npx tsx scripts/k8s/validate.ts "$@"

@@ -12,7 +12,9 @@ export const root = join(import.meta.dirname, '../..');
 export const RELEASE = 'taller';
 export const NAMESPACE = 'taller';
 
-function tool(name: 'HELM' | 'KUBECTL'): string {
+type Tool = 'HELM' | 'KUBECTL' | 'KUBECONFORM';
+
+function tool(name: Tool): string {
   const path = process.env[name];
   if (!path || !existsSync(path)) {
     throw new Error(
@@ -22,11 +24,7 @@ function tool(name: 'HELM' | 'KUBECTL'): string {
   return path;
 }
 
-export async function command(
-  name: 'HELM' | 'KUBECTL',
-  args: string[],
-  input?: string,
-): Promise<string> {
+export async function command(name: Tool, args: string[], input?: string): Promise<string> {
   const child = run(tool(name), args, { cwd: root, maxBuffer: 64 * 1024 * 1024 });
   if (input !== undefined) child.child.stdin?.end(input);
   try {
@@ -97,16 +95,34 @@ export function buildOrder(all: Chart[]): Chart[] {
   return ordered;
 }
 
-export async function helmTemplate(chart: Chart, valuesFile?: string, extra: string[] = []) {
+/** A rendered YAML stream: the text goes to the API server as it is, the objects to the checks. */
+export interface Render {
+  text: string;
+  objects: K8sObject[];
+}
+
+const render = (text: string): Render => ({ text, objects: parseObjects(text) });
+
+export async function helmTemplate(chart: Chart, valuesFile?: string): Promise<Render> {
   const values = valuesFile ? ['-f', join(chart.dir, valuesFile)] : [];
-  return parseObjects(
-    await command('HELM', ['template', RELEASE, chart.dir, '-n', NAMESPACE, ...values, ...extra]),
+  return render(
+    await command('HELM', ['template', RELEASE, chart.dir, '-n', NAMESPACE, ...values]),
   );
 }
 
-export async function kustomize(dir: string): Promise<K8sObject[]> {
-  return parseObjects(await command('KUBECTL', ['kustomize', dir]));
+export async function kustomize(dir: string): Promise<Render> {
+  return render(await command('KUBECTL', ['kustomize', dir]));
 }
+
+/** The YAML files under `dir` that are applied as they are (examples, GitOps objects). */
+export function manifestFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.yaml'))
+    .sort()
+    .map((file) => join(dir, file));
+}
+
+export const readRender = (path: string) => render(readFileSync(join(root, path), 'utf8'));
 
 export function overlays(): string[] {
   const dir = join(root, 'k8s/overlays');

@@ -24,7 +24,7 @@ import {
   root,
   type Render,
 } from './render.js';
-import { dryRun, prepare } from './server.js';
+import { createNamespaces, dryRun, installCrds } from './server.js';
 
 // Made out of band in production (README: kubectl create secret ...), so references to them are fine.
 const PROD_EXTERNAL = [
@@ -79,6 +79,10 @@ async function attempt<T>(what: string, work: () => Promise<T>): Promise<T | und
     return undefined;
   }
 }
+
+// The API server establishes CRDs in its own time: let it while the charts render.
+const crdsInstalled = installCrds((process.env.TALLER_CRD_DIRS ?? '').split('\n').filter(Boolean));
+crdsInstalled.catch(() => {}); // awaited (and reported) in serverSide
 
 const rendered = new Map<string, Render>();
 
@@ -182,9 +186,9 @@ async function serverSide(renders: Map<string, Render>) {
   const namespaces = objects.flatMap((o) =>
     o.kind === 'Namespace' ? [o.metadata.name] : o.metadata.namespace ? [o.metadata.namespace] : [],
   );
-  const crdDirs = (process.env.TALLER_CRD_DIRS ?? '').split('\n').filter(Boolean);
   try {
-    await prepare(NAMESPACE, namespaces, crdDirs);
+    await crdsInstalled;
+    await createNamespaces(NAMESPACE, namespaces);
   } catch (error) {
     report('validation API server: restricted namespaces and CRDs', [(error as Error).message]);
     return;
