@@ -4,6 +4,8 @@
 # server, admission (Pod Security) and CRD schemas. It never touches the project's own cluster.
 # Usage: control-plane.sh run <command...>
 #   runs the command with KUBECONFIG pointing at it, then stops it and removes the folder, always.
+#   The command starts at once, so its own work overlaps the API server's start-up: it waits for
+#   $TALLER_CONTROL_PLANE/ready to exist (or .../failed, which says why) before using the server.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../cluster/env.sh"
 
@@ -15,8 +17,10 @@ shift
 
 dir="$(mktemp -d -t taller-control-plane.XXXXXX)"
 pids=()
+watcher=""
 stop() {
   local pid
+  [[ -z "$watcher" ]] || kill "$watcher" 2>/dev/null || true
   # Each process leads its own group (setsid): TERM it, then KILL what is left after a grace period.
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   for _ in {1..50}; do
@@ -100,17 +104,23 @@ start kube-apiserver "$K8S_BIN/kube-apiserver" \
 # TALLER_CONTROL_PLANE tells the TypeScript side that this KUBECONFIG is the throwaway one.
 # kubectl's discovery cache goes with it, not into ~/.kube/cache under a port never used again.
 export KUBECONFIG="$dir/kubeconfig" TALLER_CONTROL_PLANE="$dir" KUBECACHEDIR="$dir/kube-cache"
-started=$SECONDS
-until "$KUBECTL" get --raw /readyz >/dev/null 2>&1; do
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS - started > 60)); then
-      echo "control-plane: not ready (etcd :$etcd_port, kube-apiserver :$api_port)" >&2
-      tail -n 20 "$dir"/*.log >&2
-      exit 1
-    fi
+(
+  started=$SECONDS
+  until "$KUBECTL" get --raw /readyz >/dev/null 2>&1; do
+    for pid in "${pids[@]}"; do
+      if ! kill -0 "$pid" 2>/dev/null || ((SECONDS - started > 60)); then
+        echo "not ready (etcd :$etcd_port, kube-apiserver :$api_port)" >"$dir/failed.new"
+        tail -n 20 "$dir"/*.log >>"$dir/failed.new"
+        # Renamed into place: a reader never sees half of it.
+        mv "$dir/failed.new" "$dir/failed"
+        exit 1
+      fi
+    done
+    sleep 0.2
   done
-  sleep 0.2
-done
+  touch "$dir/ready"
+) &
+watcher=$!
 
 # In the background with `wait`, so a TERM or INT runs the trap at once rather than when the
 # command ends; stdin given explicitly, as bash gives background commands /dev/null.

@@ -1,7 +1,8 @@
 // Renders the charts and overlays with the pinned helm and kubectl (paths from scripts/cluster/env.sh).
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from './objects.js';
@@ -103,15 +104,40 @@ export interface Render {
 
 const render = (text: string): Render => ({ text, objects: parseObjects(text) });
 
-export async function helmTemplate(chart: Chart, valuesFile?: string): Promise<Render> {
+export async function helmTemplate(
+  chart: Pick<Chart, 'dir'>,
+  valuesFile?: string,
+  extra: string[] = [],
+): Promise<Render> {
   const values = valuesFile ? ['-f', join(chart.dir, valuesFile)] : [];
   return render(
-    await command('HELM', ['template', RELEASE, chart.dir, '-n', NAMESPACE, ...values]),
+    await command('HELM', ['template', RELEASE, chart.dir, '-n', NAMESPACE, ...values, ...extra]),
   );
 }
 
 export async function kustomize(dir: string): Promise<Render> {
   return render(await command('KUBECTL', ['kustomize', dir]));
+}
+
+/** An overlay with one more component, built from a kustomization in a temp folder. */
+export async function kustomizeWith(overlay: string, component: string): Promise<Render> {
+  const dir = mkdtempSync(join(tmpdir(), 'taller-kustomize-'));
+  try {
+    // Relative paths: kustomize refuses absolute ones, and follows relative ones anywhere.
+    const path = (to: string) => relative(dir, join(root, to));
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      JSON.stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        resources: [path(overlay)],
+        components: [path(component)],
+      }),
+    );
+    return await kustomize(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The YAML files under `dir` that are applied as they are (examples, GitOps objects). */

@@ -2,6 +2,7 @@
 // the throwaway API server of scripts/k8s/control-plane.sh, in namespaces that enforce Pod Security
 // "restricted". Nothing is stored by a dry run, so every render meets the same empty cluster.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { command } from './render.js';
 
@@ -12,18 +13,31 @@ const RESTRICTED = {
   'pod-security.kubernetes.io/audit': 'restricted',
 };
 
-/** Refuses any cluster but the throwaway one, which namespaces and CRDs are really created in. */
-function controlPlane(): string {
+/**
+ * Waits until the throwaway control plane serves (control-plane.sh says so with a file), and refuses
+ * any other cluster: namespaces and CRDs are really created in it.
+ */
+export async function controlPlane(): Promise<string> {
   const dir = process.env.TALLER_CONTROL_PLANE;
   if (!dir || process.env.KUBECONFIG !== join(dir, 'kubeconfig')) {
     throw new Error('no validation control plane: run through scripts/k8s/control-plane.sh run');
+  }
+  while (!existsSync(join(dir, 'ready'))) {
+    if (existsSync(join(dir, 'failed'))) {
+      throw new Error(`control plane: ${readFileSync(join(dir, 'failed'), 'utf8')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!(globalThis as { r?: 1 }).r) {
+    (globalThis as { r?: 1 }).r = 1;
+    console.log('T ready', performance.now());
   }
   return dir;
 }
 
 /** Installs the CRDs and waits until they are served; slow enough to start before the renders. */
 export async function installCrds(crdDirs: string[]) {
-  controlPlane();
+  await controlPlane();
   if (crdDirs.length === 0) return;
   // Server-side apply: the largest CRDs exceed the client-side last-applied annotation's limit.
   await command('KUBECTL', ['apply', '--server-side', ...crdDirs.flatMap((d) => ['-f', d])]);
@@ -38,7 +52,7 @@ export async function installCrds(crdDirs: string[]) {
 
 /** Every namespace the renders use exists and enforces restricted; unset ones mean `fallback`. */
 export async function createNamespaces(fallback: string, namespaces: string[]) {
-  controlPlane();
+  await controlPlane();
   await command('KUBECTL', ['config', 'set-context', '--current', `--namespace=${fallback}`]);
   const documents = [...new Set([fallback, ...namespaces])].map((name) =>
     JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: RESTRICTED } }),
@@ -60,7 +74,7 @@ function kubectlMerged(args: string[], input: string): Promise<{ code: number; o
 
 /** What the API server refuses or warns about in a YAML stream; empty when it accepts all of it. */
 export async function dryRun(yaml: string): Promise<string[]> {
-  controlPlane();
+  await controlPlane();
   const { code, output } = await kubectlMerged(
     ['apply', '--dry-run=server', '--validate=strict', '--warnings-as-errors', '-f', '-'],
     yaml,
