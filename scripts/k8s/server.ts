@@ -28,10 +28,6 @@ export async function controlPlane(): Promise<string> {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (!(globalThis as { r?: 1 }).r) {
-    (globalThis as { r?: 1 }).r = 1;
-    console.log('T ready', performance.now());
-  }
   return dir;
 }
 
@@ -89,7 +85,7 @@ export async function dryRun(yaml: string): Promise<string[]> {
       problems.push(...warnings.map((w) => `${accepted[1]}: warning: ${w}`));
       warnings = [];
     } else if (!/^error: \d+ warnings? received$/.test(line)) {
-      // kubectl's own summary of the warnings above is dropped; errors name their object.
+      // kubectl's own count of the warnings above is dropped; an error names its object or kind.
       problems.push(line.replace(/error when \w+ "STDIN": /, ''));
     }
   }
