@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npx dclint --max-warnings 0 docker-compose.yml
 bash scripts/cluster/build.sh kubernetes etcd helm kubeconform
+# The server-side proof itself first: each broken fixture must be refused.
+npx vitest run --config scripts/k8s/vitest.config.ts
 TALLER_CRD_DIRS="$(bash scripts/k8s/crds.sh)"
 export TALLER_CRD_DIRS
 bash scripts/k8s/control-plane.sh run npx tsx scripts/k8s/validate.ts "$@"
