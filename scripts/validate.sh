@@ -13,3 +13,5 @@ npx vitest run --config scripts/k8s/vitest.config.ts
 TALLER_CRD_DIRS="$(bash scripts/k8s/crds.sh)"
 export TALLER_CRD_DIRS
 bash scripts/k8s/control-plane.sh run npx tsx scripts/k8s/validate.ts "$@"
+source scripts/cluster/env.sh
+HELM="$HELM" bash helm/check.sh
