@@ -88,8 +88,6 @@ proof() { # name, script, env (NAME=value...)
    "volumeMounts":[{"name":"proofs","mountPath":"/proofs"}]}],
   "volumes":[{"name":"proofs","configMap":{"name":"proofs"}}]}}
 POD
-  k wait -n $NS --for=condition=Ready "pod/$name" --timeout=120s >/dev/null 2>&1 ||
-    k wait -n $NS --for=jsonpath='{.status.phase}'=Succeeded "pod/$name" --timeout=10s >/dev/null
 }
 # Waits for a proof pod to end, prints its output, fails unless it succeeded.
 proof_result() { # name, timeout seconds
