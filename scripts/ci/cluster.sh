@@ -70,8 +70,11 @@ helm test taller -n $NS --logs --timeout 5m
 
 # A pod of the proofs: an app image (it has node) running a script of scripts/cluster/proofs
 # from a ConfigMap, under the namespace's restricted Pod Security.
-k create configmap proofs -n $NS --from-file=scripts/cluster/proofs --from-file=scripts/ci/smoke.mjs \
-  --dry-run=client -o yaml | k apply -f - >/dev/null
+proofs_configmap() {
+  k create configmap proofs -n $NS --from-file=scripts/cluster/proofs --from-file=scripts/ci/smoke.mjs \
+    --dry-run=client -o yaml | k apply -f - >/dev/null
+}
+proofs_configmap
 proof() { # name, script, env (NAME=value...)
   local name=$1 script=$2 env
   shift 2
@@ -97,8 +100,9 @@ proof_result() { # name, timeout seconds
     [ "$phase" = Succeeded ] || [ "$phase" = Failed ] && break
     sleep 1
   done
-  k logs -n $NS "$1" | sed "s/^/  $1: /"
+  k logs -n $NS "$1" | sed 's/^/  /' 
   [ "$phase" = Succeeded ] || { log "$1 ended $phase"; return 1; }
+  k delete pod -n $NS "$1" --wait=false >/dev/null
 }
 # Waits until a proof pod has printed a line matching a pattern.
 proof_says() { # name, pattern, timeout seconds
@@ -117,6 +121,9 @@ proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
 
+pods_of() { k get pods -n $NS -l "app.kubernetes.io/name=$1" --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}'; }
+revision_of() { k get deployment -n $NS "$1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}'; }
+
 # Rolling updates under steady load: readiness gating and the graceful shutdown mean no failed request.
 rolling_update() { # deployment, target URL, rate, body
   local deployment=$1
@@ -124,8 +131,11 @@ rolling_update() { # deployment, target URL, rate, body
   proof "load-$deployment" steady-load.mjs "TARGET=$2" DURATION_S=75 CONCURRENCY=2 "RATE=$3" "BODY=${4:-}"
   proof_says "load-$deployment" 'load: started' 60
   sleep 10
+  local before
+  before="$(pods_of "$deployment")"
   k rollout restart -n $NS "deployment/$deployment"
   k rollout status -n $NS "deployment/$deployment" --timeout=5m
+  log "$deployment pods before: $before; after: $(pods_of "$deployment")"
   proof_result "load-$deployment" 180
 }
 # fullstack-api's shared rate limit is 600 requests a minute per client: the load stays under it.
@@ -142,12 +152,30 @@ log "killed $victim"
 proof_result orders 300
 
 log "helm upgrade to a changed value, then helm rollback"
+level() { k get configmap -n $NS fullstack-api -o jsonpath='{.data.LOG_LEVEL}'; }
+installed="$(level)" first="$(revision_of fullstack-api)"
 helm upgrade taller helm/taller -n $NS --reuse-values --set fullstack.api.config.LOG_LEVEL=debug --wait --timeout 5m
-[ "$(k get configmap -n $NS fullstack-api -o jsonpath='{.data.LOG_LEVEL}')" = debug ]
+upgraded="$(level)" second="$(revision_of fullstack-api)"
 helm rollback taller 1 -n $NS --wait --timeout 5m
-[ "$(k get configmap -n $NS fullstack-api -o jsonpath='{.data.LOG_LEVEL}')" = info ]
-helm history taller -n $NS
 k rollout status -n $NS deployment/fullstack-api --timeout=5m
-log "upgrade and rollback: LOG_LEVEL went info -> debug -> info, fullstack-api rolled both times"
+rolled_back="$(level)" third="$(revision_of fullstack-api)"
+helm history taller -n $NS
+log "LOG_LEVEL $installed -> $upgraded -> $rolled_back; fullstack-api's rollout revision $first -> $second -> $third"
+[ "$installed" = info ] && [ "$upgraded" = debug ] && [ "$rolled_back" = info ] &&
+  [ "$second" -gt "$first" ] && [ "$third" -gt "$second" ]
+
+log "the raw manifests: helm uninstall, then kubectl apply -k of the dev overlay (scripts/cluster/overlays/dev)"
+helm uninstall taller -n $NS --wait --timeout 5m
+k delete namespace $NS --timeout=5m
+apply_started=$SECONDS
+k apply -k scripts/cluster/overlays/dev
+for workload in $(k get deployments,statefulsets -n $NS -o name); do
+  k rollout status -n $NS "$workload" --timeout=5m
+done
+log "every Deployment and StatefulSet of the overlay Ready after $((SECONDS - apply_started))s"
+proofs_configmap
+proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
+  INFERENCE_URL=http://inference-server:3003
+proof_result smoke 180
 
 log "passed"
