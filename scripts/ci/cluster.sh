@@ -121,7 +121,11 @@ proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
 
-pods_of() { k get pods -n $NS -l "app.kubernetes.io/name=$1" --field-selector=status.phase=Running -o jsonpath='{.items[*].metadata.name}'; }
+# The pods of an app that are not on their way out.
+pods_of() {
+  k get pods -n $NS -l "app.kubernetes.io/name=$1" \
+    -o go-template='{{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}} {{end}}{{end}}'
+}
 revision_of() { k get deployment -n $NS "$1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}'; }
 
 # Rolling updates under steady load: readiness gating and the graceful shutdown mean no failed request.
