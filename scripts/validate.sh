@@ -3,11 +3,13 @@
 # overlay (scripts/k8s/validate.ts) with the helm, kubectl and kubeconform pinned in
 # scripts/cluster/versions.env, built from the Go module proxy into a cache outside the repository
 # on first use, against a throwaway etcd + kube-apiserver (scripts/k8s/control-plane.sh) that holds
-# the CRDs of the custom kinds (scripts/k8s/crds.sh).
+# the CRDs of the custom kinds (scripts/k8s/crds.sh). First the GitHub workflows, with the pinned
+# actionlint (which also runs shellcheck on their `run:` scripts when shellcheck is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx dclint --max-warnings 0 docker-compose.yml
-bash scripts/cluster/build.sh kubernetes etcd helm kubeconform
+bash scripts/cluster/build.sh kubernetes etcd helm kubeconform actionlint
+(source scripts/cluster/env.sh && "$CLUSTER_CACHE/actionlint-$ACTIONLINT_VERSION/bin/actionlint")
 # The server-side proof itself first: each broken fixture must be refused.
 npx vitest run --config scripts/k8s/vitest.config.ts
 TALLER_CRD_DIRS="$(bash scripts/k8s/crds.sh)"

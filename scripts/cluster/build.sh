@@ -133,6 +133,11 @@ build_kubeconform() {
     "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
 }
 
+build_actionlint() {
+  GOBIN="$1/bin" go install -ldflags="-s -w" \
+    "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+}
+
 build_metrics_server() {
   GOBIN="$1/bin" go install -ldflags="-s -w" \
     "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
@@ -149,6 +154,7 @@ declare -A keys=(
   [coredns]="coredns-$COREDNS_VERSION"
   [helm]="helm-$HELM_VERSION"
   [kubeconform]="kubeconform-$KUBECONFORM_VERSION"
+  [actionlint]="actionlint-$ACTIONLINT_VERSION"
   [metrics-server]="metrics-server-$METRICS_SERVER_VERSION"
   [crictl]="crictl-$CRICTL_VERSION"
 )
