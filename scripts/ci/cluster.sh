@@ -27,7 +27,9 @@ done
 diagnose() {
   log "what is not Ready:"
   k get nodes,pods,deploy,sts,jobs,hpa,pvc -A -o wide >&2 || true
-  for pod in $(k get pods -A --no-headers 2>/dev/null | awk '$4 != "Running" && $4 != "Completed" || $3 !~ /^([0-9]+)\/\1$/ {print $1 "/" $2}'); do
+  # Pods that are neither Completed nor Running with every container ready.
+  for pod in $(k get pods -A --no-headers 2>/dev/null |
+    awk '{ split($3, ready, "/") } $4 != "Completed" && ($4 != "Running" || ready[1] != ready[2]) { print $1 "/" $2 }'); do
     echo "----- describe $pod" >&2
     k describe pod -n "${pod%%/*}" "${pod#*/}" 2>&1 | tail -30 >&2 || true
     echo "----- logs $pod" >&2
