@@ -7,6 +7,8 @@
 # actionlint (which also runs shellcheck on their `run:` scripts when shellcheck is installed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The workshop's docs: links, anchors, repository paths, commands and Markdown lint (no cluster).
+npx tsx scripts/docs/check.ts
 npx dclint --max-warnings 0 docker-compose.yml
 bash scripts/cluster/build.sh kubernetes etcd helm kubeconform actionlint
 (source scripts/cluster/env.sh && "$CLUSTER_CACHE/actionlint-$ACTIONLINT_VERSION/bin/actionlint")

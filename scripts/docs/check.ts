@@ -1,0 +1,320 @@
+// The workshop's promise that every step is runnable, checked without a cluster: in docs/ and every
+// README, each relative link and #anchor resolves (GitHub's anchor rules); in docs/, each repository
+// path in backticks exists, and each command shown for this repository (`npm run`, helm with a chart
+// or values file, kubectl -k/-f, scripts run with bash or source) names a script, chart, values
+// file, overlay or file that exists; plus a small Markdown lint (markdownlint's rules that prettier
+// does not already enforce). Run by scripts/validate.sh: npx tsx scripts/docs/check.ts
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative, resolve } from 'node:path';
+
+export interface Problem {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** GitHub's heading anchor: lower case, punctuation dropped (letters of any script stay), spaces to hyphens. */
+export function slug(heading: string): string {
+  return heading
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+    .replace(/ /g, '-');
+}
+
+interface Line {
+  number: number;
+  text: string;
+  /** The language of the fenced block the line is in; undefined outside one. */
+  fence?: string;
+}
+
+/** Every line with its fenced-block language (the fence lines themselves are left out). */
+function lines(markdown: string): Line[] {
+  const out: Line[] = [];
+  let fence: string | undefined;
+  let marker = '';
+  markdown.split('\n').forEach((text, index) => {
+    const open = /^\s*(`{3,}|~{3,})\s*([\w+-]*)/.exec(text);
+    if (fence === undefined && open) {
+      marker = open[1]!;
+      fence = open[2] ?? '';
+      return;
+    }
+    if (
+      fence !== undefined &&
+      text.trim().startsWith(marker) &&
+      text.trim() === text.trim()[0]!.repeat(text.trim().length)
+    ) {
+      fence = undefined;
+      return;
+    }
+    out.push({ number: index + 1, text, fence });
+  });
+  return out;
+}
+
+/** The anchors a Markdown file offers: its headings (duplicates numbered) and explicit ids. */
+export function anchors(markdown: string): Set<string> {
+  const found = new Set<string>();
+  const counts = new Map<string, number>();
+  for (const { text, fence } of lines(markdown)) {
+    if (fence !== undefined) continue;
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
+    if (heading) {
+      const base = slug(heading[1]!);
+      const seen = counts.get(base) ?? 0;
+      counts.set(base, seen + 1);
+      found.add(seen === 0 ? base : `${base}-${seen}`);
+    }
+    for (const id of text.matchAll(/<a\s+(?:id|name)="([^"]+)"/g)) found.add(id[1]!);
+  }
+  return found;
+}
+
+/** Text outside inline code spans, so `[x](y)` inside backticks is not a link. */
+const withoutCode = (text: string) => text.replace(/`[^`]*`/g, (code) => ' '.repeat(code.length));
+
+export function linkProblems(root: string, file: string): Problem[] {
+  const markdown = readFileSync(join(root, file), 'utf8');
+  const problems: Problem[] = [];
+  for (const { number, text, fence } of lines(markdown)) {
+    if (fence !== undefined) continue;
+    for (const match of withoutCode(text).matchAll(
+      /!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g,
+    )) {
+      const target = match[1]!;
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // https:, mailto:...
+      const [path = '', anchor] = target.split('#') as [string, string | undefined];
+      const resolved =
+        path === '' ? file : normalize(join(dirname(file), decodeURIComponent(path)));
+      const report = (message: string) => problems.push({ file, line: number, message });
+      if (resolved.startsWith('..') || !existsSync(join(root, resolved))) {
+        report(`link ${target}: ${resolved} does not exist`);
+        continue;
+      }
+      if (anchor === undefined || anchor === '') continue;
+      if (!resolved.endsWith('.md') || statSync(join(root, resolved)).isDirectory()) {
+        if (!/^L\d+(-L\d+)?$/.test(anchor))
+          report(`link ${target}: an anchor into a file that is not Markdown`);
+        continue;
+      }
+      const offered = anchors(readFileSync(join(root, resolved), 'utf8'));
+      if (!offered.has(decodeURIComponent(anchor)))
+        report(`link ${target}: no heading #${anchor} in ${resolved}`);
+    }
+  }
+  return problems;
+}
+
+/** Top-level entries whose mention in backticks is taken as a repository path. */
+const PATH_ROOTS =
+  /^(apps|packages|helm|k8s|scripts|docs|compose|tools|\.ci)\/|^(docker-compose\.yml|package\.json|turbo\.json|\.env\.example|\.nvmrc)$/;
+
+/** A token that stands for something the reader fills in, or a glob: not checked. */
+const placeholder = (token: string) => /[<>$*{}[\]]|\.\.\./.test(token);
+
+function inlineCode(text: string): string[] {
+  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+}
+
+export function pathProblems(root: string, file: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const { number, text, fence } of lines(readFileSync(join(root, file), 'utf8'))) {
+    if (fence !== undefined) continue;
+    for (const code of inlineCode(text)) {
+      const token = code.trim().replace(/:\d+(-\d+)?$/, '');
+      if (/\s/.test(token) || placeholder(token) || !PATH_ROOTS.test(token)) continue;
+      if (!existsSync(join(root, token)))
+        problems.push({ file, line: number, message: `path ${token} does not exist` });
+    }
+  }
+  return problems;
+}
+
+/** Shell commands shown in a file: bash/sh/console blocks (continuations joined) and inline code. */
+function commands(markdown: string): { line: number; command: string }[] {
+  const found: { line: number; command: string }[] = [];
+  let pending: { line: number; command: string } | undefined;
+  for (const { number, text, fence } of lines(markdown)) {
+    if (fence === undefined) {
+      for (const code of inlineCode(text)) found.push({ line: number, command: code });
+      continue;
+    }
+    if (!['bash', 'sh', 'shell', 'console'].includes(fence)) continue;
+    const body = text.replace(/^\s*\$\s/, '').replace(/\s#.*$/, '');
+    if (pending) pending.command += ' ' + body.trim();
+    else pending = { line: number, command: body.trim() };
+    if (!/\\\s*$/.test(body)) {
+      found.push({ ...pending, command: pending.command.replace(/\\\s+/g, ' ') });
+      pending = undefined;
+    }
+  }
+  return found;
+}
+
+function packageScripts(root: string, dir: string): Set<string> {
+  const path = join(root, dir, 'package.json');
+  if (!existsSync(path)) return new Set();
+  const { scripts = {} } = JSON.parse(readFileSync(path, 'utf8')) as { scripts?: object };
+  return new Set(Object.keys(scripts));
+}
+
+const isFile = (root: string, path: string) =>
+  existsSync(join(root, path)) && statSync(join(root, path)).isFile();
+
+/** What is wrong with one command line, as it would run from the repository root. */
+export function commandProblems(root: string, command: string): string[] {
+  const problems: string[] = [];
+  // One line may chain several commands (&&, ;, |, for ... do ...).
+  for (const part of command.split(/&&|\|\||;|\||\bdo\b|\bthen\b/)) {
+    const words = part.trim().split(/\s+/).filter(Boolean);
+    while (['sudo', 'time', 'env'].includes(words[0] ?? '') || /^\w+=/.test(words[0] ?? ''))
+      words.shift();
+    const [tool, ...args] = words;
+    const check = (what: string, path: string, ok: (path: string) => boolean) => {
+      if (!placeholder(path) && !/^(https?:|\/|~)/.test(path) && !ok(path))
+        problems.push(`${what} ${path} does not exist`);
+    };
+    if (tool === 'npm' && args[0] === 'run' && args[1] && !placeholder(args[1])) {
+      const workspace = args.findIndex((arg) => arg === '-w' || arg === '--workspace');
+      const dir = workspace >= 0 ? (args[workspace + 1] ?? '') : '.';
+      if (!placeholder(dir) && !packageScripts(root, dir).has(args[1]))
+        problems.push(`npm run ${args[1]}: no such script in ${join(dir, 'package.json')}`);
+    }
+    if (tool === 'helm' || tool === '"$HELM"' || tool === '$HELM') {
+      for (const arg of args.filter((a) => /^helm\/[^/]+\/?$/.test(a)))
+        check('chart', arg, (p) => isFile(root, join(p, 'Chart.yaml')));
+    }
+    if (['helm', '"$HELM"', '$HELM', 'kubectl', '"$KUBECTL"', '$KUBECTL'].includes(tool ?? '')) {
+      args.forEach((arg, i) => {
+        const next = args[i + 1];
+        if (!next || next === '-') return;
+        if (arg === '-f' || arg === '--values' || arg === '--filename')
+          check('file', next, (p) => existsSync(join(root, p)));
+        if (arg === '-k' || arg === '--kustomize')
+          check('kustomization', next, (p) => isFile(root, join(p, 'kustomization.yaml')));
+      });
+      if (args[0] === 'kustomize' && args[1] && !args[1].startsWith('-'))
+        check('kustomization', args[1], (p) => isFile(root, join(p, 'kustomization.yaml')));
+    }
+    if (
+      (tool === 'bash' || tool === 'source' || tool === '.') &&
+      args[0] &&
+      /^(scripts|k8s|helm|tools|docs|\.ci)\//.test(args.find((a) => !a.startsWith('-')) ?? '')
+    ) {
+      check(
+        'script',
+        args.find((a) => !a.startsWith('-'))!,
+        (p) => isFile(root, p),
+      );
+    }
+    if (tool && /^(scripts|k8s|helm|tools)\/.*\.(sh|mjs|ts)$/.test(tool))
+      check('script', tool, (p) => isFile(root, p));
+  }
+  return problems;
+}
+
+export function commandFileProblems(root: string, file: string): Problem[] {
+  return commands(readFileSync(join(root, file), 'utf8')).flatMap(({ line, command }) =>
+    commandProblems(root, command).map((message) => ({
+      file,
+      line,
+      message: `\`${command}\`: ${message}`,
+    })),
+  );
+}
+
+/**
+ * markdownlint's rules that prettier does not already enforce: one H1 and first (MD041, MD025),
+ * headings one level at a time (MD001), a language on every fence (MD040), no empty links (MD042),
+ * no bare URLs (MD034), no trailing spaces or tabs (MD009, MD010), a final newline (MD047).
+ */
+export function lintProblems(root: string, file: string): Problem[] {
+  const markdown = readFileSync(join(root, file), 'utf8');
+  const problems: Problem[] = [];
+  const report = (line: number, message: string) => problems.push({ file, line, message });
+  const text = markdown.split('\n');
+  const firstContent = text.findIndex((l) => l.trim() !== '' && !/^<!--.*-->$/.test(l.trim()));
+  if (firstContent < 0 || !/^# /.test(text[firstContent]!))
+    report(firstContent + 1, 'MD041 the first line is not an H1 heading');
+  let level = 0;
+  let h1 = 0;
+  let inFence = false;
+  text.forEach((l, index) => {
+    const number = index + 1;
+    const fence = /^\s*(```|~~~)\s*(\S*)/.exec(l);
+    if (fence) {
+      if (!inFence && fence[2] === '')
+        report(number, 'MD040 a fenced code block without a language');
+      inFence = !inFence;
+      return;
+    }
+    if (/[ \t]+$/.test(l)) report(number, 'MD009 trailing whitespace');
+    if (l.includes('\t')) report(number, 'MD010 a hard tab');
+    if (inFence) return;
+    const heading = /^(#{1,6})\s/.exec(l);
+    if (heading) {
+      const next = heading[1]!.length;
+      if (next === 1 && ++h1 > 1) report(number, 'MD025 more than one H1 heading');
+      if (level > 0 && next > level + 1)
+        report(number, `MD001 heading jumps from h${level} to h${next}`);
+      level = next;
+    }
+    if (/\[[^\]]*\]\(\s*#?\s*\)/.test(withoutCode(l))) report(number, 'MD042 an empty link');
+    if (
+      /(^|[\s(])https?:\/\/\S+/.test(
+        withoutCode(l).replace(/\[[^\]]*\]\([^)]*\)|<https?:[^>]+>/g, ''),
+      )
+    )
+      report(number, 'MD034 a bare URL (write <url> or [text](url))');
+  });
+  if (!markdown.endsWith('\n')) report(text.length, 'MD047 the file does not end with a newline');
+  return problems;
+}
+
+/** The Markdown files checked: docs/ (everything) and every README (links and anchors). */
+export function markdownFiles(root: string): { docs: string[]; readmes: string[] } {
+  const tracked = execFileSync(
+    'git',
+    ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  )
+    .split('\n')
+    .filter((file) => file && existsSync(join(root, file)));
+  return {
+    docs: tracked.filter((file) => file.startsWith('docs/')),
+    readmes: tracked.filter((file) => /(^|\/)README\.md$/.test(file) && !file.startsWith('docs/')),
+  };
+}
+
+export function checkDocs(root: string, files = markdownFiles(root)): Problem[] {
+  return [
+    ...files.docs.flatMap((file) => [
+      ...linkProblems(root, file),
+      ...pathProblems(root, file),
+      ...commandFileProblems(root, file),
+      ...lintProblems(root, file),
+    ]),
+    ...files.readmes.flatMap((file) => linkProblems(root, file)),
+  ];
+}
+
+if (resolve(process.argv[1] ?? '') === resolve(import.meta.filename)) {
+  const root = join(import.meta.dirname, '../..');
+  const files = markdownFiles(root);
+  const problems = checkDocs(root, files);
+  for (const { file, line, message } of problems)
+    console.log(`FAIL ${relative(root, join(root, file))}:${line} ${message}`);
+  if (problems.length > 0) process.exit(1);
+  console.log(
+    `ok   docs: ${files.docs.length} files in docs/ and ${files.readmes.length} READMEs (links, anchors, paths, commands, lint)`,
+  );
+}
