@@ -113,7 +113,7 @@ export function linkProblems(root: string, file: string): Problem[] {
 
 /** Top-level entries whose mention in backticks is taken as a repository path. */
 const PATH_ROOTS =
-  /^(apps|packages|helm|k8s|scripts|docs|compose|tools|\.ci)\/|^(docker-compose\.yml|package\.json|turbo\.json|\.env\.example|\.nvmrc)$/;
+  /^(apps|packages|helm|k8s|scripts|docs|compose|tools|\.ci|\.github)\/|^(docker-compose\.yml|package\.json|turbo\.json|\.env\.example|\.nvmrc)$/;
 
 /** A token that stands for something the reader fills in, or a glob: not checked. */
 const placeholder = (token: string) => /[<>$*{}[\]]|\.\.\./.test(token);
@@ -191,10 +191,29 @@ export function commandProblems(root: string, command: string): string[] {
         check('chart', arg, (p) => isFile(root, join(p, 'Chart.yaml')));
     }
     if (['helm', '"$HELM"', '$HELM', 'kubectl', '"$KUBECTL"', '$KUBECTL'].includes(tool ?? '')) {
+      // `-f` is a file for these subcommands only (`kubectl logs -f` follows, it names no file).
+      const verb = args.find(
+        (arg, i) => !arg.startsWith('-') && !/^(-n|--namespace)$/.test(args[i - 1] ?? ''),
+      );
+      const takesFiles = [
+        'apply',
+        'create',
+        'delete',
+        'replace',
+        'diff',
+        'install',
+        'upgrade',
+        'template',
+        'lint',
+      ];
       args.forEach((arg, i) => {
         const next = args[i + 1];
         if (!next || next === '-') return;
-        if (arg === '-f' || arg === '--values' || arg === '--filename')
+        if (
+          (arg === '-f' && takesFiles.includes(verb ?? '')) ||
+          arg === '--values' ||
+          arg === '--filename'
+        )
           check('file', next, (p) => existsSync(join(root, p)));
         if (arg === '-k' || arg === '--kustomize')
           check('kustomization', next, (p) => isFile(root, join(p, 'kustomization.yaml')));

@@ -108,6 +108,13 @@ describe('the docs check', () => {
     ]);
   });
 
+  it('takes -f as a file only where the subcommand reads files', () => {
+    expect(commandProblems(repo(GOOD), 'kubectl -n taller logs -f job/loadtest')).toEqual([]);
+    expect(commandProblems(repo(GOOD), 'kubectl -n taller delete -f k8s/x.yaml')).toEqual([
+      'file k8s/x.yaml does not exist',
+    ]);
+  });
+
   it('reads chained commands and continued lines', () => {
     expect(commandProblems(repo(GOOD), 'for c in a; do helm lint helm/nada; done')).toEqual([
       'chart helm/nada does not exist',
