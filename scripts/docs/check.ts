@@ -314,6 +314,47 @@ export function markdownFiles(root: string): { docs: string[]; readmes: string[]
   };
 }
 
+/**
+ * The workshop's shape: every chapter ends with commands to run and what to see, every project page
+ * has its Mermaid diagram, and every page of docs/ is reachable by links from docs/INDICE.md.
+ */
+export function structureProblems(root: string, docs: string[]): Problem[] {
+  const problems: Problem[] = [];
+  const text = (file: string) => readFileSync(join(root, file), 'utf8');
+  for (const file of docs) {
+    if (/^docs\/capitulos\/.*\.md$/.test(file)) {
+      if (!/^```(bash|sh)$/m.test(text(file)))
+        problems.push({
+          file,
+          line: 1,
+          message: 'a chapter without commands to run (a bash block)',
+        });
+      if (!text(file).includes('Qué deberías ver'))
+        problems.push({ file, line: 1, message: 'a chapter without "Qué deberías ver"' });
+    }
+    if (/^docs\/proyectos\/.*\.md$/.test(file) && !/^```mermaid$/m.test(text(file)))
+      problems.push({ file, line: 1, message: 'a project page without a Mermaid diagram' });
+  }
+  const index = 'docs/INDICE.md';
+  if (!docs.includes(index)) return problems;
+  const reached = new Set([index]);
+  const queue = [index];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    for (const match of withoutCode(text(file)).matchAll(/\]\(\s*<?([^)\s>#]+)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(match[1]!)) continue;
+      const target = normalize(join(dirname(file), decodeURIComponent(match[1]!)));
+      if (docs.includes(target) && !reached.has(target)) {
+        reached.add(target);
+        queue.push(target);
+      }
+    }
+  }
+  for (const file of docs.filter((f) => !reached.has(f)))
+    problems.push({ file, line: 1, message: `not reachable by links from ${index}` });
+  return problems;
+}
+
 export function checkDocs(root: string, files = markdownFiles(root)): Problem[] {
   return [
     ...files.docs.flatMap((file) => [
@@ -322,6 +363,7 @@ export function checkDocs(root: string, files = markdownFiles(root)): Problem[] 
       ...commandFileProblems(root, file),
       ...lintProblems(root, file),
     ]),
+    ...structureProblems(root, files.docs),
     ...files.readmes.flatMap((file) => linkProblems(root, file)),
   ];
 }

@@ -14,7 +14,8 @@ const REPO: Record<string, string> = {
   'k8s/examples/pod.yaml': 'kind: Pod\n',
   'scripts/up.sh': 'true\n',
   'README.md': '# Repo\n\n[Taller](docs/INDICE.md#capítulos)\n',
-  'docs/capitulos/01-uno.md': '# Uno\n\n## Qué verás\n\nTexto.\n',
+  'docs/capitulos/01-uno.md':
+    '# Uno\n\n## Qué verás\n\n```bash\nnpm run validate\n```\n\nQué deberías ver: nada.\n',
 };
 
 const GOOD = `# Índice
@@ -98,6 +99,28 @@ describe('the docs check', () => {
   it('fails when the first line is not an H1, or the file has no final newline', () => {
     expect(problems(`Texto.\n\n${GOOD}`).join('\n')).toContain('MD041');
     expect(problems(GOOD.trimEnd()).join('\n')).toContain('MD047');
+  });
+
+  it('fails on a chapter without commands or without what to see, and on an orphan page', () => {
+    const root = repo(GOOD);
+    writeFileSync(join(root, 'docs/capitulos/01-uno.md'), '# Uno\n\n## Qué verás\n\nTexto.\n');
+    writeFileSync(join(root, 'docs/HUERFANA.md'), '# Huérfana\n');
+    const docs = [...files.docs, 'docs/HUERFANA.md'];
+    expect(checkDocs(root, { ...files, docs }).map((p) => `${p.file} ${p.message}`)).toEqual([
+      'docs/capitulos/01-uno.md a chapter without commands to run (a bash block)',
+      'docs/capitulos/01-uno.md a chapter without "Qué deberías ver"',
+      'docs/HUERFANA.md not reachable by links from docs/INDICE.md',
+    ]);
+  });
+
+  it('fails on a project page without a Mermaid diagram', () => {
+    const root = repo(`${GOOD}\n[Proyecto](proyectos/uno.md)\n`);
+    mkdirSync(join(root, 'docs/proyectos'));
+    writeFileSync(join(root, 'docs/proyectos/uno.md'), '# Proyecto\n');
+    const docs = [...files.docs, 'docs/proyectos/uno.md'];
+    expect(checkDocs(root, { ...files, docs }).map((p) => p.message)).toEqual([
+      'a project page without a Mermaid diagram',
+    ]);
   });
 
   it('checks the links of every README too', () => {
