@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every pinned cluster component from the Go module proxy into a cache
 # outside the repository, keyed by version; skips what is already there.
-# Usage: build.sh [component...]   (default: all)
+# Usage: build.sh [component...]   (default: the base cluster; add-ons by name,
+# as addons.sh asks for them)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
@@ -148,6 +149,84 @@ build_crictl() {
     "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
 }
 
+# --- Optional add-ons (addons.sh): not built unless asked for by name. ---
+
+# Prometheus without its web UI: the React assets are only embedded with the
+# builtinassets tag and need npm; the HTTP API that the checks query is there.
+build_prometheus() {
+  local v="${PROMETHEUS_VERSION#v}"
+  GOBIN="$1/bin" go install \
+    -ldflags="-s -w -X github.com/prometheus/common/version.Version=$v" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
+}
+
+# `go install ...@v0.12.0` is refused: it asks the proxy for the module's
+# version list (deprecation check), which the proxy answers 403. A module that
+# requires the exact version never asks for the list.
+build_prometheus_adapter() {
+  local mod="$cache/prometheus-adapter-module-$PROMETHEUS_ADAPTER_VERSION"
+  mkdir -p "$mod"
+  cat >"$mod/go.mod" <<MOD
+module taller.local/prometheus-adapter-build
+
+go 1.22.1
+
+require sigs.k8s.io/prometheus-adapter $PROMETHEUS_ADAPTER_VERSION
+MOD
+  cat >"$mod/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "sigs.k8s.io/prometheus-adapter/cmd/adapter"
+GO
+  (cd "$mod" && go mod tidy -e >&2)
+  (cd "$mod" && go build -ldflags="-s -w" -o "$1/bin/adapter" sigs.k8s.io/prometheus-adapter/cmd/adapter)
+}
+
+# Traefik's go.mod replaces three modules with Traefik's own forks, so it
+# cannot be `go install`ed: a tiny module requires it and repeats that block
+# (v3.7 also replaces one with a local path, which no module can repeat).
+build_traefik() {
+  local mod="$cache/traefik-module-$TRAEFIK_VERSION" gomod
+  mkdir -p "$mod"
+  gomod="$(cd "$mod" && go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  {
+    echo "module taller.local/traefik-build"
+    echo
+    grep -E '^go ' "$gomod"
+    echo
+    echo "require github.com/traefik/traefik/v3 $TRAEFIK_VERSION"
+    echo
+    sed -n '/^replace (/,/^)/p' "$gomod"
+  } >"$mod/go.mod"
+  cat >"$mod/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/traefik/traefik/v3/cmd/traefik"
+GO
+  (cd "$mod" && go mod tidy -e >&2)
+  (cd "$mod" && go build -ldflags="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+    -o "$1/bin/traefik" github.com/traefik/traefik/v3/cmd/traefik)
+}
+
+# This machine's kernel has nfnetlink_queue and the xtables NFQUEUE target
+# built in, but not nftables' own queue expression (nft_queue): the upstream
+# binary's rules fail with "netlink receive: no such file or directory".
+# A copy of the module with kube-network-policies-nfqueue.patch, which sends
+# the same packets to the same queue through the NFQUEUE target instead.
+build_kube_network_policies() {
+  local dir src="$cache/kube-network-policies-src-$KUBE_NETWORK_POLICIES_VERSION"
+  dir="$(go mod download -json "sigs.k8s.io/kube-network-policies@$KUBE_NETWORK_POLICIES_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  patch -p1 -d "$src" <"$here/kube-network-policies-nfqueue.patch" >&2
+  (cd "$src" && go build -ldflags="-s -w" -o "$1/bin/kube-network-policies" ./cmd)
+}
+
 declare -A keys=(
   [kubernetes]="kubernetes-$KUBERNETES_VERSION"
   [etcd]="etcd-$ETCD_VERSION"
@@ -157,6 +236,10 @@ declare -A keys=(
   [actionlint]="actionlint-$ACTIONLINT_VERSION"
   [metrics-server]="metrics-server-$METRICS_SERVER_VERSION"
   [crictl]="crictl-$CRICTL_VERSION"
+  [prometheus]="prometheus-$PROMETHEUS_VERSION"
+  [prometheus-adapter]="prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION"
+  [traefik]="traefik-$TRAEFIK_VERSION"
+  [kube-network-policies]="kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION-xt-nfqueue"
 )
 components=("$@")
 [[ ${#components[@]} -gt 0 ]] || components=(kubernetes etcd coredns metrics-server helm kubeconform crictl)

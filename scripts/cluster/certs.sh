@@ -61,7 +61,7 @@ kind: Config
 clusters:
   - name: taller
     cluster:
-      server: https://127.0.0.1:$API_PORT
+      server: https://$API_HOST:$API_PORT
       certificate-authority: $PKI/ca.crt
 users:
   - name: $1

@@ -9,9 +9,19 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/env.sh"
 # shellcheck source=lib.sh
 source "$here/lib.sh"
+# shellcheck source=netns.sh
+source "$here/netns.sh"
 
 [[ $(id -u) -eq 0 ]] || { echo "down.sh: needs root" >&2; exit 1; }
 [[ -n "$RUN" && "$RUN" != / ]] || { echo "down.sh: refusing run folder '$RUN'" >&2; exit 1; }
+# A cluster with a network namespace of its own is torn down from inside it.
+if [[ -n "$TALLER_CLUSTER_NETNS" && -e "/run/netns/$TALLER_CLUSTER_NETNS" ]] && ! in_cluster_netns; then
+  exec nsenter --net="/run/netns/$TALLER_CLUSTER_NETNS" -- bash "$here/down.sh" "$@"
+fi
+# Its namespace already gone: the bridge and chains of the host's namespace
+# belong to another cluster, leave them alone.
+own_network=true
+if [[ -n "$TALLER_CLUSTER_NETNS" ]] && ! in_cluster_netns; then own_network=false; fi
 
 # The provisioner and the kubelet first, so that nothing is recreated below.
 stop provisioner
@@ -60,7 +70,7 @@ if [[ -d "$RUN" ]]; then
 fi
 
 # The CNI bridge and any veth still attached to it.
-if ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
+if $own_network && ip link show "$CNI_BRIDGE" >/dev/null 2>&1; then
   for veth in $(ip -o link show master "$CNI_BRIDGE" | awk -F'[:@ ]+' '{print $2}'); do
     ip link delete "$veth" 2>/dev/null || true
   done
@@ -71,6 +81,7 @@ fi
 # made and the rules that jump to them, one by one: restoring a whole table
 # could undo what podman/netavark changes at the same moment.
 for tool in iptables ip6tables; do
+  $own_network || break
   command -v "$tool-save" >/dev/null || continue
   for table in filter nat mangle raw; do
     rules="$("$tool-save" -t "$table" 2>/dev/null)" || continue
@@ -88,10 +99,22 @@ for tool in iptables ip6tables; do
   done
 done
 
-# cgroups the kubelet made (v1 hierarchies and the unified mount).
+# nftables tables of the add-on kube-network-policies (addons.sh), in case
+# it had no time to remove them itself.
+if $own_network && command -v nft >/dev/null; then
+  for t in kube-network-policies kube-network-policies-dnscache; do
+    nft delete table inet "$t" 2>/dev/null || true
+  done
+fi
+
+# cgroups the kubelet made (v1 hierarchies and the unified mount), under its
+# own cgroup parent when it has one (env.sh).
 for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-  [[ -d "$root/kubepods" ]] || [[ -d "$root/kubepods.slice" ]] || continue
-  find "$root"kubepods* -depth -type d -exec rmdir {} + 2>/dev/null || true
+  base="${root%/}$KUBELET_CGROUP_ROOT"
+  if [[ -d "$base/kubepods" || -d "$base/kubepods.slice" ]]; then
+    find "$base"/kubepods* -depth -type d -exec rmdir {} + 2>/dev/null || true
+  fi
+  [[ -z "$KUBELET_CGROUP_ROOT" ]] || rmdir "$base" 2>/dev/null || true
 done
 
 # The kubelet links container logs from this fixed folder.
@@ -101,10 +124,13 @@ if [[ -d /var/log/containers ]]; then
 fi
 
 # containerd 1.6 keeps shim sockets (and ctr's fifos) under /run/containerd
-# whatever its state folder; remove them unless a system containerd uses it.
-if [[ -d /run/containerd && ! -S /run/containerd/containerd.sock ]]; then
+# whatever its state folder; remove them unless a system containerd or
+# another cluster's shims still use it.
+if [[ -d /run/containerd && ! -S /run/containerd/containerd.sock ]] &&
+  ! pgrep -f containerd-shim >/dev/null; then
   rm -rf /run/containerd
 fi
 
 rm -rf "$RUN"
+if [[ -n "$TALLER_CLUSTER_NETNS" ]]; then netns_delete; fi
 log "down: run folder $RUN removed (build cache kept in $CLUSTER_CACHE)"

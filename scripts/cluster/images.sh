@@ -98,3 +98,20 @@ import_podman_images() {
   rm -f "$tar"
   log "imported from podman: $*"
 }
+
+# ensure_binary_image <ref> <user> <binary...>: static binaries in /bin (the
+# first is the entrypoint) and a world-writable /tmp; for the add-ons.
+ensure_binary_image() {
+  local ref="$1" user="$2" root name tar
+  shift 2
+  name="$(basename "$1")"
+  tar="$RUN/images/$name.tar"
+  root="$(mktemp -d)"
+  mkdir -p "$root/bin" "$root/tmp" "$RUN/images"
+  chmod 1777 "$root/tmp"
+  install -m 0755 "$@" "$root/bin/"
+  docker_archive "$ref" "$root" "[\"/bin/$name\"]" null "$user" "$tar"
+  rm -rf "$root"
+  import_tar "$name" "$tar"
+  log "$name image: $ref imported"
+}

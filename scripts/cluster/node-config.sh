@@ -79,14 +79,33 @@ JSON
   update_file "$RUN/cni/net.d/10-taller.conflist"
 }
 
+# ensure_cgroup_root: the kubelet refuses a cgroupRoot that does not exist in
+# every hierarchy; cpuset needs its cpus and mems before a child may use it.
+ensure_cgroup_root() {
+  [[ -n "$KUBELET_CGROUP_ROOT" ]] || return 0
+  local h dir
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [[ -f "$h/cgroup.procs" ]] || continue
+    dir="${h%/}$KUBELET_CGROUP_ROOT"
+    mkdir -p "$dir"
+    if [[ -f "$dir/cpuset.cpus" && -z "$(cat "$dir/cpuset.cpus")" ]]; then
+      cat "${h%/}/cpuset.cpus" >"$dir/cpuset.cpus"
+      cat "${h%/}/cpuset.mems" >"$dir/cpuset.mems"
+    fi
+  done
+}
+
 write_kubelet_config() {
   mkdir -p "$RUN/kubelet"
+  local cgroup_root=""
+  [[ -z "$KUBELET_CGROUP_ROOT" ]] || cgroup_root="cgroupRoot: $KUBELET_CGROUP_ROOT"
   cat >"$RUN/kubelet/config.yaml.new" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
 # No systemd: cgroupfs, as containerd.
 cgroupDriver: cgroupfs
+$cgroup_root
 # These machines mount cgroup v1; 1.34 only warns, this keeps a later
 # version from refusing to start.
 failCgroupV1: false

@@ -2,7 +2,12 @@
 # Brings up the project's own single-node cluster from upstream components, as
 # Kubernetes' hack/local-up-cluster.sh does. Idempotent: a second run reuses
 # the build cache, the certificates and whatever already runs.
-# Usage: up.sh [--images name...]   (images from podman's storage to import)
+# Usage: up.sh [--images name...] [--addons]
+#   --images: images from podman's storage to import
+#   --addons: then addons.sh (Prometheus, prometheus-adapter, Traefik,
+#             NetworkPolicy enforcement)
+# TALLER_CLUSTER_DIR and TALLER_CLUSTER_NETNS run a second cluster beside
+# another one (env.sh, netns.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=env.sh
@@ -17,8 +22,12 @@ source "$here/node-config.sh"
 source "$here/components.sh"
 # shellcheck source=images.sh
 source "$here/images.sh"
+# shellcheck source=netns.sh
+source "$here/netns.sh"
 
 podman_images=()
+addons=false
+args=("$@")
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --images)
@@ -28,14 +37,24 @@ while [[ $# -gt 0 ]]; do
         shift
       done
       ;;
+    --addons)
+      addons=true
+      shift
+      ;;
     *)
-      echo "usage: $0 [--images name...]" >&2
+      echo "usage: $0 [--images name...] [--addons]" >&2
       exit 2
       ;;
   esac
 done
 
 [[ $(id -u) -eq 0 ]] || { echo "up.sh: needs root (mounts, iptables, containers)" >&2; exit 1; }
+# Everything below, and every process it starts, in the cluster's own
+# network namespace when it has one.
+if [[ -n "$TALLER_CLUSTER_NETNS" ]] && ! in_cluster_netns; then
+  netns_create
+  exec nsenter --net="/run/netns/$TALLER_CLUSTER_NETNS" -- bash "$here/up.sh" "${args[@]}"
+fi
 started=$SECONDS
 mkdir -p "$RUN" "$LOGS" "$PIDS"
 
@@ -70,6 +89,7 @@ sysctl -qw net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1 ||
 
 write_certs
 write_kubeconfigs
+ensure_cgroup_root
 write_containerd_config
 write_cni_config
 write_kubelet_config
@@ -126,4 +146,5 @@ sed -e "s|__METRICS_SERVER_IMAGE__|$METRICS_SERVER_IMAGE|" "$here/metrics-server
   fail metrics-server-apply "kubectl apply of metrics-server.yaml failed"
 
 log "ready in $((SECONDS - started))s (logs: $LOGS)"
+if $addons; then bash "$here/addons.sh"; fi
 echo "export KUBECONFIG=$KUBECONFIG"
