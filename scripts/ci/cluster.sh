@@ -184,4 +184,38 @@ proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
 
+log "troubleshooting (docs chapter 12): each broken manifest fails the way the chapter says"
+# One line a pod: phase, readiness, restarts, why it waits, why it last ended, whether it is scheduled.
+pod_state() {
+  k get pods -n $NS -l "app.kubernetes.io/name=$1" -o go-template='{{range .items}}{{.status.phase}}
+    {{- range .status.containerStatuses}} ready={{.ready}} restarts={{.restartCount}}
+    {{- with .state.waiting}} waiting={{.reason}}{{end}}{{with .lastState.terminated}} last={{.reason}}{{end}}{{end}}
+    {{- range .status.conditions}}{{if eq .type "PodScheduled"}} scheduled={{.status}}{{with .reason}}/{{.}}{{end}}{{end}}{{end}}{{"\n"}}{{end}}'
+}
+readiness_failures() { # deployment
+  k get events -n $NS --field-selector reason=Unhealthy \
+    -o go-template='{{range .items}}{{.involvedObject.name}} {{.message}}{{"\n"}}{{end}}' |
+    grep -c "^$1-.*Readiness probe failed" || true
+}
+symptom() { # file, deployment, pattern, timeout seconds
+  sed 's#taller/order-worker:0.1.0#taller/order-worker:ci#' "k8s/examples/troubleshooting/$1" | k apply -f - >/dev/null
+  local state=''
+  for _ in $(seq 1 "$4"); do
+    state="$(pod_state "$2")"
+    if grep -qE "$3" <<<"$state" && { [ "$2" != broken-readiness ] || [ "$(readiness_failures "$2")" -gt 0 ]; }; then
+      log "$1: $state"
+      k delete -f "k8s/examples/troubleshooting/$1" --wait=false >/dev/null
+      return 0
+    fi
+    sleep 1
+  done
+  log "$1 never showed /$3/ (last: $state)"
+  return 1
+}
+symptom crashloop.yaml broken-crashloop 'waiting=CrashLoopBackOff' 180
+symptom pending.yaml broken-pending '^Pending.* scheduled=False/Unschedulable' 60
+symptom imagepullbackoff.yaml broken-image 'waiting=(ErrImagePull|ImagePullBackOff)' 120
+symptom readiness.yaml broken-readiness '^Running ready=false restarts=0' 120
+symptom oomkilled.yaml broken-oomkilled 'last=OOMKilled' 180
+
 log "passed"
