@@ -61,6 +61,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A run whose teardown was cut short leaves its network behind: name records in aardvark-dns that
+# answer the next run's lookups with the old containers, and published-port DNAT rules that, first
+# in their chain, send the next run's connections to addresses that are gone. Remove both.
+podman network rm -f "${project}_default" >/dev/null 2>&1 || true
+rm -f "/run/containers/networks/aardvark-dns/${project}_default"
+stale_chains="$(iptables-save -t nat | grep -- "dnat name: ${project}_default" | grep -o 'NETAVARK-DN-[0-9A-F]*' | sort -u)"
+iptables-save -t nat | grep -- "dnat name: ${project}_default" | sed 's/^-A /-D /' |
+  while read -r rule; do eval "iptables -t nat $rule"; done
+for chain in $stale_chains; do iptables -t nat -F "$chain" && iptables -t nat -X "$chain"; done
+
 podman system service --time=0 "unix://$socket" &
 service_pid=$!
 for _ in $(seq 1 50); do [ -S "$socket" ] && break; sleep 0.2; done
