@@ -66,9 +66,11 @@ trap cleanup EXIT
 # in their chain, send the next run's connections to addresses that are gone. Remove both.
 podman network rm -f "${project}_default" >/dev/null 2>&1 || true
 rm -f "/run/containers/networks/aardvark-dns/${project}_default"
-stale_chains="$(iptables-save -t nat | grep -- "dnat name: ${project}_default" | grep -o 'NETAVARK-DN-[0-9A-F]*' | sort -u)"
-iptables-save -t nat | grep -- "dnat name: ${project}_default" | sed 's/^-A /-D /' |
-  while read -r rule; do eval "iptables -t nat $rule"; done
+stale_rules="$(iptables-save -t nat | grep -- "dnat name: ${project}_default" || true)"
+stale_chains="$(grep -o 'NETAVARK-DN-[0-9A-F]*' <<<"$stale_rules" | sort -u || true)"
+if [ -n "$stale_rules" ]; then
+  sed 's/^-A /-D /' <<<"$stale_rules" | while read -r rule; do eval "iptables -t nat $rule"; done
+fi
 for chain in $stale_chains; do iptables -t nat -F "$chain" && iptables -t nat -X "$chain"; done
 
 podman system service --time=0 "unix://$socket" &
