@@ -5,8 +5,13 @@
 # Idempotent: with everything up it only checks. A service whose TEST_* URL is already set in the
 # environment is left alone: the user runs it elsewhere.
 set -euo pipefail
+# Stdout carries only the export lines (it is eval'ed); whatever the tools print goes to stderr
+# (pg_ctlcluster, for one, says "Removed stale pid file." after an unclean stop).
+# The daemons started below get fd 3 closed, or the caller's $(...) would wait for them to exit.
+exec 3>&1 1>&2
+daemon() { "$@" 3>&-; }
 
-say() { echo "services: $*" >&2; }
+say() { echo "services: $*"; }
 fail() { say "$*"; exit 1; }
 
 wait_for() { # name, seconds, where its log is, check command...
@@ -59,11 +64,11 @@ for service in "${want[@]}"; do
       say "allowing the postgres user without a password on loopback ($hba)"
       printf '# taller: tests\nhost all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust\n%s\n' \
         "$(cat "$hba")" >"$hba"
-      pg_isready -q -h 127.0.0.1 -p 5432 && pg_ctlcluster --skip-systemctl-redirect "$version" main reload
+      pg_isready -q -h 127.0.0.1 -p 5432 && pg_ctlcluster --skip-systemctl-redirect "$version" main reload 3>&-
     fi
     if ! pg_isready -q -h 127.0.0.1 -p 5432; then
       say "starting PostgreSQL $version"
-      pg_ctlcluster --skip-systemctl-redirect "$version" main start
+      daemon pg_ctlcluster --skip-systemctl-redirect "$version" main start
       wait_for PostgreSQL 60 "/var/log/postgresql/postgresql-$version-main.log" pg_isready -q -h 127.0.0.1 -p 5432
     fi
     ;;
@@ -71,7 +76,7 @@ for service in "${want[@]}"; do
     if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
       say "starting Redis"
       install -d -o redis -g redis /var/lib/redis /var/log/redis 2>/dev/null || mkdir -p /var/lib/redis /var/log/redis
-      redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      daemon redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
         --dir /var/lib/redis --logfile /var/log/redis/taller.log
       wait_for Redis 30 /var/log/redis/taller.log redis-cli -h 127.0.0.1 -p 6379 ping
     fi
@@ -82,10 +87,10 @@ for service in "${want[@]}"; do
       if rabbitmqctl -q ping >/dev/null 2>&1; then
         # The node runs but its app was stopped (a chaos test interrupted mid-way).
         say "starting the RabbitMQ app"
-        rabbitmqctl -q start_app
+        daemon rabbitmqctl -q start_app
       else
         say "starting RabbitMQ"
-        rabbitmq-server -detached
+        daemon rabbitmq-server -detached
       fi
       wait_for RabbitMQ 120 /var/log/rabbitmq/ rabbitmqctl -q await_startup --timeout 5
     fi
@@ -93,7 +98,7 @@ for service in "${want[@]}"; do
   esac
 done
 
-[ -z "${TEST_DATABASE_URL:-}" ] && echo "export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
-[ -z "${TEST_REDIS_URL:-}" ] && echo "export TEST_REDIS_URL=redis://127.0.0.1:6379"
-[ -z "${TEST_AMQP_URL:-}" ] && echo "export TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672"
+[ -z "${TEST_DATABASE_URL:-}" ] && echo "export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres" >&3
+[ -z "${TEST_REDIS_URL:-}" ] && echo "export TEST_REDIS_URL=redis://127.0.0.1:6379" >&3
+[ -z "${TEST_AMQP_URL:-}" ] && echo "export TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672" >&3
 exit 0
