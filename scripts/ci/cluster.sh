@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The cluster lane of CI: the project's own single-node Kubernetes cluster (scripts/cluster), the
-# whole system installed with Helm as users install it (plus scripts/cluster/values.yaml: local
-# images), then proofs that print what they saw and fail when a promise does not hold. On failure it
-# prints get/describe/logs of whatever is not Ready; the cluster is torn down in every case.
+# The cluster lane of CI: the project's own single-node Kubernetes cluster (scripts/cluster) with its
+# add-ons (Traefik, Prometheus and prometheus-adapter, NetworkPolicy enforcement), the whole system
+# installed with Helm as users install it (plus scripts/cluster/values.yaml: local images, Ingress
+# and NetworkPolicies on, short scale-down windows), then proofs that print what they saw and fail
+# when a promise does not hold. On failure it prints get/describe/logs of whatever is not Ready; the
+# cluster is torn down in every case.
 # Runs after the container lane, whose images it imports from podman's storage.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,8 +50,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "bringing the cluster up and importing ${#images[@]} images"
-bash scripts/cluster/up.sh --images "${images[@]}"
+log "bringing the cluster up with its add-ons and importing ${#images[@]} images"
+bash scripts/cluster/up.sh --addons --images "${images[@]}"
 
 # The namespace enforces Pod Security "restricted": every pod below has to meet it.
 namespace() {
@@ -72,9 +74,15 @@ helm test taller -n $NS --logs --timeout 5m
 
 # A pod of the proofs: an app image (it has node) running a script of scripts/cluster/proofs
 # from a ConfigMap, under the namespace's restricted Pod Security.
+# The proof pods carry the load tool's name: the NetworkPolicies of k8s/examples/loadtest-job.yaml
+# let them reach the three apps (and DNS) and nothing else, as they let the load Job.
 proofs_configmap() {
   k create configmap proofs -n $NS --from-file=scripts/cluster/proofs --from-file=scripts/ci/smoke.mjs \
     --dry-run=client -o yaml | k apply -f - >/dev/null
+  node -e 'const { parseAllDocuments } = require("yaml");
+    const docs = parseAllDocuments(require("fs").readFileSync(0, "utf8")).map((d) => d.toJS());
+    console.log(JSON.stringify({ apiVersion: "v1", kind: "List", items: docs.filter((d) => d?.kind === "NetworkPolicy") }));' \
+    <k8s/examples/loadtest-job.yaml | k apply -f - >/dev/null
 }
 proofs_configmap
 proof() { # name, script, env (NAME=value...)
@@ -83,7 +91,7 @@ proof() { # name, script, env (NAME=value...)
   env="$(node -e 'console.log(JSON.stringify(process.argv.slice(1).map((pair) => ({ name: pair.split("=")[0], value: pair.slice(pair.indexOf("=") + 1) }))))' -- "$@")"
   k delete pod -n $NS "$name" --ignore-not-found --wait >/dev/null
   k apply -n $NS -f - >/dev/null <<POD
-{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$name","labels":{"app.kubernetes.io/name":"proof"}},
+{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$name","labels":{"app.kubernetes.io/name":"loadtest"}},
  "spec":{"restartPolicy":"Never","automountServiceAccountToken":false,
   "securityContext":{"runAsNonRoot":true,"runAsUser":10001,"seccompProfile":{"type":"RuntimeDefault"}},
   "containers":[{"name":"proof","image":"taller/fullstack-api:ci","command":["node","/proofs/$script"],
@@ -122,6 +130,29 @@ proof_result dns 60
 proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
+
+log "add-ons: Ingress over TLS, Prometheus and the custom metrics API, NetworkPolicies enforced"
+bash scripts/cluster/addons-check.sh
+
+# Autoscaling: the load tool on this machine, through the Ingress (TLS, the self-signed certificate
+# of addons.sh trusted), follows the HPAs and fails unless the one it aims at scales up and back
+# down. One at a time: the node's CPU requests hold one scale-up, not three. The log keeps the HPA
+# changes and the summaries, not the live view's line a second (`... | replicas`).
+LANE_OUT="${LANE_OUT:-/tmp/taller-cluster-lane}"
+mkdir -p "$LANE_OUT"
+autoscaling() { # scenario, HPA, load options...
+  local scenario=$1 hpa=$2
+  shift 2
+  log "autoscaling: $scenario load through the Ingress; $hpa must scale up and back down"
+  NODE_EXTRA_CA_CERTS=/var/lib/taller-cluster/pki/ingress-tls.crt npm run -s loadtest -- "$scenario" \
+    --target "https://$INGRESS_HOST:$INGRESS_HTTPS_NODE_PORT" --watch --expect "$hpa" --cooldown 3m \
+    --csv "$LANE_OUT/$scenario.csv" --svg "$LANE_OUT/$scenario.svg" "$@" |
+    grep -v '^\[ *[0-9]*s\] .* | '
+}
+autoscaling fullstack fullstack-api --rate 0 --connections 16 --duration 60s
+autoscaling inference inference-server --duration 45s
+autoscaling orders order-worker --duration 45s --follow 3m
+log "autoscaling timelines (CSV and SVG): $LANE_OUT"
 
 # The pods of an app that are not on their way out.
 pods_of() {

@@ -90,6 +90,13 @@ k -n taller create secret tls taller-tls --cert "$tls.crt" --key "$tls.key" \
   --dry-run=client -o yaml | k apply -f - >>"$LOGS/addons-apply.log" 2>&1 ||
   fail addons-apply "Secret taller-tls"
 apply_manifest traefik.yaml
+# Public DNS answers *.localtest.me with 127.0.0.1; a machine that cannot ask it gets the same
+# answer from a marked /etc/hosts line (down.sh removes it), pointing at this node's NodePorts.
+if ! getent hosts "$INGRESS_HOST" >/dev/null; then
+  node_ip="$(k get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}')"
+  echo "$node_ip $INGRESS_HOST # taller-cluster" >>/etc/hosts
+  log "add-ons: $INGRESS_HOST -> $node_ip in /etc/hosts"
+fi
 
 rollout kube-system daemonset/kube-network-policies
 rollout monitoring deployment/prometheus

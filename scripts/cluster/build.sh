@@ -153,9 +153,11 @@ build_crictl() {
 
 # Prometheus without its web UI: the React assets are only embedded with the
 # builtinassets tag and need npm; the HTTP API that the checks query is there.
+# Kubernetes service discovery only (Prometheus' own build tags): the cloud
+# providers' SDKs are most of its compile time.
 build_prometheus() {
   local v="${PROMETHEUS_VERSION#v}"
-  GOBIN="$1/bin" go install \
+  GOBIN="$1/bin" go install -tags remove_all_sd,enable_kubernetes_sd \
     -ldflags="-s -w -X github.com/prometheus/common/version.Version=$v" \
     "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
 }
@@ -236,7 +238,7 @@ declare -A keys=(
   [actionlint]="actionlint-$ACTIONLINT_VERSION"
   [metrics-server]="metrics-server-$METRICS_SERVER_VERSION"
   [crictl]="crictl-$CRICTL_VERSION"
-  [prometheus]="prometheus-$PROMETHEUS_VERSION"
+  [prometheus]="prometheus-$PROMETHEUS_VERSION-k8s-sd"
   [prometheus-adapter]="prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION"
   [traefik]="traefik-$TRAEFIK_VERSION"
   [kube-network-policies]="kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION-xt-nfqueue"

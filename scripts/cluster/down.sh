@@ -107,6 +107,9 @@ if $own_network && command -v nft >/dev/null; then
   done
 fi
 
+# The Ingress host's line that addons.sh added.
+if grep -q ' # taller-cluster$' /etc/hosts; then sed -i '/ # taller-cluster$/d' /etc/hosts; fi
+
 # cgroups the kubelet made (v1 hierarchies and the unified mount), under its
 # own cgroup parent when it has one (env.sh).
 for root in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do

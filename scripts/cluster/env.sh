@@ -47,7 +47,7 @@ TOOLBOX_IMAGE=localhost/taller/toolbox:busybox
 METRICS_SERVER_BIN="$CLUSTER_CACHE/metrics-server-$METRICS_SERVER_VERSION/bin"
 METRICS_SERVER_IMAGE="localhost/taller/metrics-server:${METRICS_SERVER_VERSION}"
 # Optional add-ons (addons.sh): binaries from build.sh, images made here.
-PROMETHEUS_BIN="$CLUSTER_CACHE/prometheus-$PROMETHEUS_VERSION/bin"
+PROMETHEUS_BIN="$CLUSTER_CACHE/prometheus-$PROMETHEUS_VERSION-k8s-sd/bin"
 PROMETHEUS_ADAPTER_BIN="$CLUSTER_CACHE/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION/bin"
 TRAEFIK_BIN="$CLUSTER_CACHE/traefik-$TRAEFIK_VERSION/bin"
 KUBE_NETWORK_POLICIES_BIN="$CLUSTER_CACHE/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION-xt-nfqueue/bin"

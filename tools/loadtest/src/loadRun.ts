@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { timelineCsv } from './csv.js';
-import { scalingOf, describeScaling, type LoadWindow } from './kube/scaling.js';
+import { describeScaling, scalingOf, unmetExpectations, type LoadWindow } from './kube/scaling.js';
 import { ClusterWatch } from './kube/watch.js';
 import { targetOf, type Options } from './options.js';
 import { Outcomes } from './outcomes.js';
@@ -132,7 +132,10 @@ export async function runLoad(options: Options, io: Io): Promise<number> {
   }
 
   if (watch) {
-    const report = scalingOf(watch.hpaSamples, load).map(describeScaling);
+    const scalings = scalingOf(watch.hpaSamples, load);
+    const unmet = unmetExpectations(scalings, options.expect);
+    failed ||= unmet.length > 0;
+    const report = [...scalings.map(describeScaling), ...unmet];
     progress.log(['autoscalers:', ...report.map((line) => `  ${line}`), ''].join('\n'));
   }
   const rows = timeline(outcomes.seconds, watch?.hpaSamples ?? []);

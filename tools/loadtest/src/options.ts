@@ -23,6 +23,7 @@ options:
   --watch             follow the namespace's HPAs and KEDA ScaledObjects (kubeconfig as kubectl)
   --namespace taller  the namespace --watch follows
   --cooldown 5m       with --watch: longest wait after the load for the HPAs to scale back down
+  --expect A,B        with --watch: exit 1 unless autoscalers A and B scaled up and back down
   --csv FILE          write the timeline (second, requests/s, p99, errors, replicas per HPA)
   --svg FILE          write a chart of load and replicas over time`;
 
@@ -37,6 +38,8 @@ export interface Options {
   watch: boolean;
   namespace: string;
   cooldown: number;
+  /** Autoscalers that must scale up and back down (exit 1 otherwise). */
+  expect: string[];
   csv?: string;
   svg?: string;
 }
@@ -63,6 +66,7 @@ export function parseOptions(args: string[]): Options | 'help' {
       watch: { type: 'boolean', default: false },
       namespace: { type: 'string', default: 'taller' },
       cooldown: { type: 'string', default: '5m' },
+      expect: { type: 'string', default: '' },
       csv: { type: 'string' },
       svg: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -74,6 +78,8 @@ export function parseOptions(args: string[]): Options | 'help' {
   const unknown = names.filter((name) => !scenarios[name]);
   if (unknown.length > 0) throw new Error(`unknown scenario: ${unknown.join(', ')}`);
   if (values.target !== undefined) new URL(values.target); // throws on a malformed URL
+  const expected = values.expect.split(',').filter(Boolean);
+  if (expected.length > 0 && !values.watch) throw new Error('--expect needs --watch');
   return {
     scenarios: names.map((name) => scenarios[name]!),
     target: values.target,
@@ -85,6 +91,7 @@ export function parseOptions(args: string[]): Options | 'help' {
     watch: values.watch,
     namespace: values.namespace,
     cooldown: parseDuration(values.cooldown),
+    expect: expected,
     csv: values.csv,
     svg: values.svg,
   };

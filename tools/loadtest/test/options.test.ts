@@ -41,6 +41,12 @@ describe('options', () => {
     expect(() => parseOptions(['orders', '--rate', 'fast'])).toThrow('--rate must be an integer');
     expect(() => parseOptions(['orders', '--timeout', '500ms'])).toThrow(/not a duration/);
     expect(() => parseOptions(['orders', '--target', 'nowhere'])).toThrow(/Invalid URL/);
+    expect(() => parseOptions(['orders', '--expect', 'order-worker'])).toThrow(
+      '--expect needs --watch',
+    );
+    expect(
+      parseOptions(['orders', '--watch', '--expect', 'order-worker,order-service']),
+    ).toMatchObject({ expect: ['order-worker', 'order-service'] });
     expect(parseOptions(['--help'])).toBe('help');
     expect(USAGE).toContain('fullstack  read/write mix on /api/tasks');
   });

@@ -11,7 +11,12 @@ import {
   scaledObjectSample,
   type HpaObject,
 } from '../src/kube/hpa.js';
-import { describeScaling, scalingOf, type LoadWindow } from '../src/kube/scaling.js';
+import {
+  describeScaling,
+  scalingOf,
+  unmetExpectations,
+  type LoadWindow,
+} from '../src/kube/scaling.js';
 
 const fixture = <T>(name: string) =>
   JSON.parse(readFileSync(new URL(`fixtures/${name}`, import.meta.url), 'utf8')) as T;
@@ -104,6 +109,28 @@ describe('scaling report', () => {
       'inference-server: stayed at 2 replicas (did not scale up)',
       'order-service: stayed at 2 replicas (did not scale up)',
       'order-worker: stayed at 1 replica (did not scale up)',
+    ]);
+  });
+
+  it('fails --expect unless the autoscaler went up and back down', () => {
+    const full = scalingOf(scalingSamples, series.load);
+    expect(unmetExpectations(full, ['fullstack-api'])).toEqual([]);
+    const cut = scalingOf(
+      scalingSamples.filter((sample) => sample.at < 110),
+      series.load,
+    );
+    expect(unmetExpectations(cut, ['fullstack-api'])).toEqual([
+      expect.stringMatching(
+        /^expected fullstack-api to scale up and back down: .*did not scale back down/,
+      ),
+    ]);
+    const quiet = scalingOf(
+      atRest.map((hpa) => hpaSample(hpa, 0)),
+      { start: 5, end: 25 },
+    );
+    expect(unmetExpectations(quiet, ['inference-server', 'checkout'])).toEqual([
+      'expected inference-server to scale up and back down: inference-server: stayed at 2 replicas (did not scale up)',
+      'expected checkout to scale, but no such autoscaler was watched',
     ]);
   });
 });

@@ -71,3 +71,14 @@ export function describeScaling(s: Scaling): string {
       : `${seconds(-s.downAfter)} before the load ended`;
   return `${up}; back down to ${replicas(s.baseline)} ${when}`;
 }
+
+/** One line for each expected autoscaler that did not scale up and back down (none: all did). */
+export function unmetExpectations(scalings: Scaling[], expected: string[]): string[] {
+  return expected.flatMap((name) => {
+    const s = scalings.find((scaling) => scaling.name === name);
+    if (!s) return [`expected ${name} to scale, but no such autoscaler was watched`];
+    if (s.upAfter === undefined || s.downAfter === undefined)
+      return [`expected ${name} to scale up and back down: ${describeScaling(s)}`];
+    return [];
+  });
+}
