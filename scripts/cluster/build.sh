@@ -189,11 +189,17 @@ GO
 # Traefik's go.mod replaces three modules with Traefik's own forks, so it
 # cannot be `go install`ed: a tiny module requires it and repeats that block
 # (v3.7 also replaces one with a local path, which no module can repeat).
+# It builds a copy of Traefik with traefik-no-dns-providers.patch: the ACME
+# DNS challenge's ~150 DNS providers, with their cloud SDKs, are a third of
+# Traefik's compile time, and the cluster's TLS is a self-signed certificate.
 build_traefik() {
-  local mod="$cache/traefik-module-$TRAEFIK_VERSION" gomod
+  local mod="$cache/traefik-module-$TRAEFIK_VERSION" src="$cache/traefik-src-$TRAEFIK_VERSION" info dir gomod
   mkdir -p "$mod"
-  gomod="$(cd "$mod" && go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  info="$(cd "$mod" && go mod download -json "github.com/traefik/traefik/v3@$TRAEFIK_VERSION")"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$info")"
+  gomod="$(sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p' <<<"$info")"
+  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  patch -p1 -d "$src" <"$here/traefik-no-dns-providers.patch" >&2
   {
     echo "module taller.local/traefik-build"
     echo
@@ -202,6 +208,8 @@ build_traefik() {
     echo "require github.com/traefik/traefik/v3 $TRAEFIK_VERSION"
     echo
     sed -n '/^replace (/,/^)/p' "$gomod"
+    echo
+    echo "replace github.com/traefik/traefik/v3 => $src"
   } >"$mod/go.mod"
   cat >"$mod/tools.go" <<'GO'
 //go:build tools
@@ -240,7 +248,7 @@ declare -A keys=(
   [crictl]="crictl-$CRICTL_VERSION"
   [prometheus]="prometheus-$PROMETHEUS_VERSION-k8s-sd"
   [prometheus-adapter]="prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION"
-  [traefik]="traefik-$TRAEFIK_VERSION"
+  [traefik]="traefik-$TRAEFIK_VERSION-no-dns-providers"
   [kube-network-policies]="kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION-xt-nfqueue"
 )
 components=("$@")

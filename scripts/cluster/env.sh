@@ -49,7 +49,7 @@ METRICS_SERVER_IMAGE="localhost/taller/metrics-server:${METRICS_SERVER_VERSION}"
 # Optional add-ons (addons.sh): binaries from build.sh, images made here.
 PROMETHEUS_BIN="$CLUSTER_CACHE/prometheus-$PROMETHEUS_VERSION-k8s-sd/bin"
 PROMETHEUS_ADAPTER_BIN="$CLUSTER_CACHE/prometheus-adapter-$PROMETHEUS_ADAPTER_VERSION/bin"
-TRAEFIK_BIN="$CLUSTER_CACHE/traefik-$TRAEFIK_VERSION/bin"
+TRAEFIK_BIN="$CLUSTER_CACHE/traefik-$TRAEFIK_VERSION-no-dns-providers/bin"
 KUBE_NETWORK_POLICIES_BIN="$CLUSTER_CACHE/kube-network-policies-$KUBE_NETWORK_POLICIES_VERSION-xt-nfqueue/bin"
 PROMETHEUS_IMAGE="localhost/taller/prometheus:${PROMETHEUS_VERSION}"
 PROMETHEUS_ADAPTER_IMAGE="localhost/taller/prometheus-adapter:${PROMETHEUS_ADAPTER_VERSION}"

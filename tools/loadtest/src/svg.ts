@@ -113,7 +113,7 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
     { label: 'requests/s', color: LOAD },
     ...(rows.some((r) => r.errors > 0) ? [{ label: 'errors/s', color: ERRORS }] : []),
     ...names.map((name, i) => ({
-      label: `${name} replicas`,
+      label: name,
       color: REPLICAS[i % REPLICAS.length]!,
     })),
   ];

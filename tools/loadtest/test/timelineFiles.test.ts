@@ -53,7 +53,7 @@ describe('timeline files', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('demo &lt;run&gt;');
-    expect(svg).toContain('api &amp; co replicas');
+    expect(svg).toContain('>api &amp; co</text>');
     expect(svg.match(/<polyline /g)).toHaveLength(4); // requests, errors, two HPAs
     expect(svg).toContain('>peak</text>');
     // Every point is a number inside the 900 x 440 canvas.
