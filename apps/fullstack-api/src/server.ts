@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfigOrExit } from '@taller/config';
-import { Health, gracefulShutdown } from '@taller/health';
+import { Health, gracefulShutdown, limitServer } from '@taller/health';
 import { createPool } from '@taller/postgres';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
@@ -22,10 +22,8 @@ const health = new Health({ checks: dependencyChecks(pool, redis) });
 const app = buildApp({ config, pool, redis, logger, metrics, health });
 
 const server = app.listen(config.PORT, config.HOST);
+limitServer(server, config);
 await once(server, 'listening');
-// Longer than the keep-alive of proxies in front (ingress-nginx keeps upstream connections for
-// 60 s), so the proxy, not Node, closes idle connections and never reuses one Node just closed.
-server.keepAliveTimeout = 65_000;
 
 const shutdown = gracefulShutdown({
   health,

@@ -376,6 +376,20 @@ const cases: Case[] = [
     code: 'invalid_query',
     fields: ['cursor'],
   },
+  ...[
+    ['year 0000, which PostgreSQL has no such year', '0000-01-01T00:00:00.000Z'],
+    ['a day February does not have', '2026-02-30T00:00:00.000Z'],
+    ['a time JavaScript would not write', '2026-01-01T00:00:00Z'],
+  ].map(([what, createdAt]) => ({
+    name: `a cursor at ${what}`,
+    method: 'GET',
+    path: `/api/tasks?cursor=${Buffer.from(
+      JSON.stringify([createdAt, '00000000-0000-4000-8000-000000000000']),
+    ).toString('base64url')}`,
+    status: 400,
+    code: 'invalid_query',
+    fields: ['cursor'],
+  })),
   {
     name: 'an unknown query parameter',
     method: 'GET',

@@ -7,7 +7,7 @@ import {
   type Metrics,
 } from '@taller/telemetry';
 import type { Config } from './config.js';
-import { tfServingErrors } from './http/httpError.js';
+import { routerErrors, tfServingErrors } from './http/httpError.js';
 import { tfServingRoutes } from './http/tfServingRoutes.js';
 import type { InferenceMetrics } from './inference/inferenceMetrics.js';
 import type { PredictBatcher } from './inference/predictBatcher.js';
@@ -33,7 +33,11 @@ export async function buildApp({
   catalog,
   batcher,
 }: AppDependencies): Promise<FastifyInstance> {
-  const app = Fastify({ ...fastifyLoggerOptions(logger), bodyLimit: config.BODY_LIMIT_BYTES });
+  const app = Fastify({
+    ...fastifyLoggerOptions(logger),
+    ...routerErrors,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
   tfServingErrors(app);
   await app.register(fastifyTelemetry, { metrics });
   await app.register(fastifyHealthRoutes, { health });

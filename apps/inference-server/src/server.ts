@@ -3,7 +3,7 @@
 // when every model is loaded and warm in every thread.
 import type { AddressInfo } from 'node:net';
 import { readConfigOrExit } from '@taller/config';
-import { Health, gracefulShutdown } from '@taller/health';
+import { Health, gracefulShutdown, limitServer } from '@taller/health';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
@@ -67,10 +67,8 @@ const health = new Health({
 });
 
 const app = await buildApp({ config, logger, metrics, inferenceMetrics, health, catalog, batcher });
+limitServer(app.server, config);
 await app.listen({ port: config.PORT, host: config.HOST });
-// Longer than the keep-alive of proxies in front (ingress-nginx keeps upstream connections for
-// 60 s), so the proxy, not Node, closes idle connections.
-app.server.keepAliveTimeout = 65_000;
 
 const shutdown = gracefulShutdown({
   health,

@@ -165,6 +165,20 @@ describe('bad input is a clear 4xx', () => {
     await expectError({ image }, 400, /body must be array/, `${server.url}/predict`);
   });
 
+  it('a path the router cannot take is a TF Serving error with the request id', async () => {
+    for (const [path, status] of [
+      ['/v1/models/%ZZ:predict', 400],
+      [`/v1/models/${'m'.repeat(101)}:predict`, 414],
+    ] as const) {
+      const reply = await fetch(`${server.url}${path}`, {
+        headers: { 'x-request-id': 'router-2' },
+      });
+      expect(reply.status).toBe(status);
+      expect(errorShape.parse(await reply.json()).error).toMatch(/^Malformed request: /);
+      expect(reply.headers.get('x-request-id')).toBe('router-2');
+    }
+  });
+
   it('fuzz: any JSON body is a 200 or a clear 4xx, never a 5xx', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -7,7 +7,7 @@ import {
 } from '@taller/telemetry';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
-import { registerErrorHandling } from './http/errorHandler.js';
+import { registerErrorHandling, routerErrors } from './http/errorHandler.js';
 import type { OrderRepository } from './orders/OrderRepository.js';
 import { orderRoutes } from './orders/orderRoutes.js';
 
@@ -26,6 +26,7 @@ export interface AppDependencies {
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...fastifyLoggerOptions(deps.logger),
+    ...routerErrors,
     bodyLimit: deps.bodyLimitBytes,
     // Bodies are validated as sent: "2" is not a quantity and unknown fields are an error, not
     // silently dropped. allErrors lists every problem; the body limit bounds the work.

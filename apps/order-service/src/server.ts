@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
-import { gracefulShutdown, Health } from '@taller/health';
+import { gracefulShutdown, Health, limitServer } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool } from '@taller/postgres';
 import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
@@ -98,6 +98,7 @@ const app = await buildApp({
   onOrderCreated: () => relay.nudge(),
   bodyLimitBytes: config.JSON_BODY_LIMIT_BYTES,
 });
+limitServer(app.server, config);
 await app.listen({ host: config.HOST, port: config.PORT });
 
 const shutdown = gracefulShutdown({

@@ -257,6 +257,18 @@ describe('bad input', () => {
     expectError(await send('GET', path), status, code);
   });
 
+  it.each([
+    ['a path that is not percent-encoding', '/orders/%ZZ', 400, 'invalid_path'],
+    ['a path parameter over the length limit', `/orders/${'a'.repeat(101)}`, 414, 'uri_too_long'],
+  ])(
+    'answers %s (the router fails) in the error shape, with the request id',
+    async (_name, path, status, code) => {
+      const response = await fetch(`${url}${path}`, { headers: { 'x-request-id': 'router-1' } });
+      expectError({ status: response.status, body: (await response.json()) as Body }, status, code);
+      expect(response.headers.get('x-request-id')).toBe('router-1');
+    },
+  );
+
   it('never answers a fuzzed body with a 5xx, and every rejection has the error shape', async () => {
     const nearlyValid = fc.record(
       {

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
-import { gracefulShutdown, Health } from '@taller/health';
+import { gracefulShutdown, Health, limitServer } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
@@ -67,6 +67,7 @@ const health = new Health({
 });
 
 const app = await buildApp({ logger, metrics, health });
+limitServer(app.server, config);
 await app.listen({ host: config.HOST, port: config.PORT });
 
 const shutdown = gracefulShutdown({

@@ -20,6 +20,10 @@ describe('readConfigOrExit', () => {
           PORT: 3999,
           HOST: '0.0.0.0',
           LOG_LEVEL: 'debug',
+          HTTP_HEADERS_TIMEOUT_MS: 10_000,
+          HTTP_REQUEST_TIMEOUT_MS: 30_000,
+          HTTP_KEEP_ALIVE_TIMEOUT_MS: 65_000,
+          HTTP_MAX_CONNECTIONS: 1000,
           API_TOKEN: '[redacted]',
           SHUTDOWN_DRAIN_DELAY_MS: 5000,
           SHUTDOWN_TIMEOUT_MS: 25_000,
@@ -44,11 +48,15 @@ describe('readConfigOrExit', () => {
 describe('common settings', () => {
   const schema = z.object({ ...serverSettings({ port: 3005 }), ...shutdownSettings() });
 
-  it('default to every interface, the given port, info logs and a 5 s drain within 25 s', () => {
+  it('default to every interface, the given port, info logs, bounded clients and a 5 s drain within 25 s', () => {
     expect(schema.parse({})).toEqual({
       PORT: 3005,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 65_000,
+      HTTP_MAX_CONNECTIONS: 1000,
       SHUTDOWN_DRAIN_DELAY_MS: 5000,
       SHUTDOWN_TIMEOUT_MS: 25_000,
     });

@@ -9,3 +9,4 @@ export {
 export { expressHealthRoutes } from './express.js';
 export { fastifyHealthRoutes } from './fastify.js';
 export { gracefulShutdown, type ShutdownOptions, type Shutdown } from './shutdown.js';
+export { limitServer, type ServerLimits } from './server-limits.js';

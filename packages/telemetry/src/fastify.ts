@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from './logger.js';
 import { UNMATCHED_ROUTE, type Metrics } from './metrics.js';
@@ -11,6 +11,40 @@ export function fastifyLoggerOptions(
   return {
     loggerInstance: logger,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+  };
+}
+
+/** What went wrong before any route matched: not valid percent-encoding, or over maxParamLength. */
+export interface RouterFailure {
+  status: 400 | 414;
+  code: 'invalid_path' | 'uri_too_long';
+  message: string;
+}
+
+const INVALID_PATH: RouterFailure = {
+  status: 400,
+  code: 'invalid_path',
+  message: 'The path is not valid percent-encoding',
+};
+const URI_TOO_LONG: RouterFailure = {
+  status: 414,
+  code: 'uri_too_long',
+  message: 'A path parameter is too long',
+};
+
+/**
+ * Fastify's `frameworkErrors`: failures of the router itself (`GET /orders/%ZZ`, a path parameter
+ * over `maxParamLength`) answered by the app's own `answer`, in its error shape and with the
+ * request id (no hook runs for them), instead of Fastify's default body.
+ */
+export function fastifyFrameworkErrors(
+  answer: (reply: FastifyReply, failure: RouterFailure) => unknown,
+): Pick<FastifyServerOptions, 'frameworkErrors'> {
+  return {
+    frameworkErrors: (error, request, reply) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      answer(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? URI_TOO_LONG : INVALID_PATH);
+    },
   };
 }
 

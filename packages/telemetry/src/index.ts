@@ -7,4 +7,9 @@ export {
 } from './consumer-utilisation.js';
 export { requestIdFrom, REQUEST_ID_HEADER } from './request-id.js';
 export { expressTelemetry, expressMetricsHandler } from './express.js';
-export { fastifyTelemetry, fastifyLoggerOptions } from './fastify.js';
+export {
+  fastifyFrameworkErrors,
+  fastifyLoggerOptions,
+  fastifyTelemetry,
+  type RouterFailure,
+} from './fastify.js';

@@ -7,7 +7,17 @@ export interface Cursor {
   id: string;
 }
 
-const payload = z.tuple([z.iso.datetime(), z.guid()]);
+// Only an instant as the API writes it (toISOString): a year 0000 or a 30 February would reach
+// PostgreSQL, which rejects it (SQLSTATE 22008).
+const instant = z.iso
+  .datetime()
+  .refine((text) => !text.startsWith('0000') && isCanonical(text), 'Not an instant of this API');
+const payload = z.tuple([instant, z.guid()]);
+
+function isCanonical(text: string): boolean {
+  const date = new Date(text);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === text;
+}
 
 /** An opaque token for the page after `last`. */
 export function encodeCursor({ createdAt, id }: Cursor): string {

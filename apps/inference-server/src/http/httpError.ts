@@ -1,3 +1,4 @@
+import { fastifyFrameworkErrors } from '@taller/telemetry';
 import type { FastifyInstance } from 'fastify';
 
 /** An error that is the client's to see: its status code and message become the response. */
@@ -11,6 +12,11 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+/** Fastify options: router failures (a path that is not percent-encoding) as TF Serving errors. */
+export const routerErrors = fastifyFrameworkErrors((reply, { status, message }) =>
+  reply.code(status).send({ error: `Malformed request: ${message}` }),
+);
 
 /**
  * Every error answers as TF Serving does, `{"error": "..."}`: the message of client errors

@@ -1,4 +1,5 @@
 import { databaseError } from '@taller/postgres';
+import { fastifyFrameworkErrors } from '@taller/telemetry';
 import type {
   FastifyError,
   FastifyInstance,
@@ -31,6 +32,11 @@ function sendError(
 ) {
   return reply.code(status).send({ error: { code, message, details } });
 }
+
+/** Fastify options: router failures (`GET /orders/%ZZ`) in the same shape as every other error. */
+export const routerErrors = fastifyFrameworkErrors((reply, { status, code, message }) =>
+  sendError(reply, status, code, message),
+);
 
 /** Ajv's errors as fields a client can fix: `items.0.quantity`, with unknown fields named. */
 function fieldProblems(errors: FastifySchemaValidationError[]): FieldProblem[] {
