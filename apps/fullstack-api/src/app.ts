@@ -70,6 +70,9 @@ export function buildApp({
   });
 
   const app = express();
+  // Paths are case-sensitive: `/ApI/tasks` is a 404, not a second spelling of the API (and of its
+  // metrics' route label, which is built from the mount path as the client wrote it).
+  app.set('case sensitive routing', true);
   app.set('trust proxy', config.TRUST_PROXY);
   // Task responses carry their version as ETag; hashing every body for one would be wasted work.
   app.set('etag', false);
@@ -96,7 +99,7 @@ export function buildApp({
   expressHealthRoutes(app, health);
   app.get('/metrics', expressMetricsHandler(metrics));
 
-  const api = express.Router();
+  const api = express.Router({ caseSensitive: true });
   // CORS stays off (same-origin only) unless origins are listed.
   if (config.CORS_ORIGINS.length > 0) {
     api.use(

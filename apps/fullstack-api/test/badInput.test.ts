@@ -80,15 +80,15 @@ const cases: Case[] = [
     status: 415,
     code: 'unsupported_media_type',
   },
-  {
-    name: 'a charset other than UTF-8',
+  ...['latin1', 'utf-16le', 'UTF-16', 'utf-7', '"utf-16be"'].map((charset) => ({
+    name: `charset ${charset} (only UTF-8 is JSON here)`,
     method: 'POST',
     path: '/api/tasks',
-    headers: { 'content-type': 'application/json; charset=latin1' },
+    headers: { 'content-type': `application/json; charset=${charset}` },
     raw: '{"title":"x"}',
     status: 415,
     code: 'unsupported_media_type',
-  },
+  })),
   {
     name: 'a compressed body',
     method: 'POST',
@@ -422,6 +422,22 @@ describe('bad input', () => {
     const { rows } = await app.pool.query<{ count: string }>('SELECT count(*) FROM tasks');
     expect(Number(rows[0]!.count)).toBe(1);
     expect((await call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`)).body).toEqual(task);
+  });
+});
+
+describe('metrics', () => {
+  it('label requests by the route the app declares, whatever the spelling of the path', async () => {
+    for (const path of ['/ApI/tasks', '/API/TASKS', '/api/Tasks']) {
+      expect((await call<ErrorJson>(app.url, 'GET', path)).status).toBe(404);
+    }
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const routes = new Set(
+      [...text.matchAll(/^http_requests_total\{[^}]*route="([^"]*)"/gm)].map((m) => m[1]),
+    );
+    expect(
+      [...routes].filter((route) => /api/i.test(route!) && !route!.startsWith('/api/')),
+    ).toEqual([]);
+    expect(routes.has('/api/tasks')).toBe(true);
   });
 });
 

@@ -1,14 +1,18 @@
 import express, { type RequestHandler } from 'express';
 import { ApiError } from './apiError.js';
 
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+
 /**
- * For routes that take a body: it must be `application/json` (else 415), at most `limitBytes`
- * (else 413), uncompressed, and valid JSON (else 400). Top-level non-objects are left to the
- * route's schema, which names what it expected.
+ * For routes that take a body: it must be `application/json` in UTF-8 (else 415), at most
+ * `limitBytes` (else 413), uncompressed, and valid JSON (else 400). Top-level non-objects are left
+ * to the route's schema, which names what it expected.
  */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
-    if (req.is('application/json')) {
+    // express.json would decode any utf-* charset (UTF-16, UTF-7): JSON is UTF-8 (RFC 8259).
+    const charset = CHARSET.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase() ?? 'utf-8';
+    if (req.is('application/json') && charset === 'utf-8') {
       next();
       return;
     }

@@ -31,7 +31,7 @@ export function taskRoutes({
   metrics,
   bodyLimitBytes,
 }: TaskRoutesOptions): Router {
-  const router = Router();
+  const router = Router({ caseSensitive: true });
   const body = jsonBody(bodyLimitBytes);
 
   router
