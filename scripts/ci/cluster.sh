@@ -147,7 +147,7 @@ autoscaling() { # scenario, HPA, load options...
   NODE_EXTRA_CA_CERTS=/var/lib/taller-cluster/pki/ingress-tls.crt npm run -s loadtest -- "$scenario" \
     --target "https://$INGRESS_HOST:$INGRESS_HTTPS_NODE_PORT" --watch --expect "$hpa" --cooldown 3m \
     --csv "$LANE_OUT/$scenario.csv" --svg "$LANE_OUT/$scenario.svg" "$@" |
-    grep -v '^\[ *[0-9]*s\] .* | '
+    grep --line-buffered -v '^\[ *[0-9]*s\] .* | '
 }
 autoscaling fullstack fullstack-api --rate 0 --connections 16 --duration 60s
 autoscaling inference inference-server --duration 45s
