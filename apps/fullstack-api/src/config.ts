@@ -5,14 +5,22 @@ import { z } from 'zod';
 
 const milliseconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-// Express's `trust proxy`: `false`, `true`, a hop count, or a comma-separated list of addresses,
-// subnets and the names `loopback`, `linklocal`, `uniquelocal`.
+// Express's `trust proxy`: `false`, a hop count, or a comma-separated list of addresses, subnets
+// and the names `loopback`, `linklocal`, `uniquelocal`. Not `true`: that trusts every
+// X-Forwarded-For entry, which any client writes, and so lets it pick its address for the limiter.
 const trustProxy = z
   .string()
   .default('false')
-  .transform((value, ctx): boolean | number | string => {
+  .transform((value, ctx): false | number | string => {
     if (value === 'false') return false;
-    if (value === 'true') return true;
+    if (value === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "true lets any client choose its address (X-Forwarded-For): give the hop count (1 behind one Ingress) or the proxies' subnets",
+      });
+      return z.NEVER;
+    }
     if (/^\d+$/.test(value)) return Number(value);
     const parts = value.split(',').map((part) => part.trim());
     const named = new Set(['loopback', 'linklocal', 'uniquelocal']);

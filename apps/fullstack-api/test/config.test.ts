@@ -83,12 +83,17 @@ describe('configuration', () => {
   });
 
   it('parses trust proxy and CORS origins', () => {
-    expect(load({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
     expect(load({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
     expect(load({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).TRUST_PROXY).toBe('loopback,10.0.0.0/8');
     expect(load({ CORS_ORIGINS: 'https://a.example, http://localhost:5173' }).CORS_ORIGINS).toEqual(
       ['https://a.example', 'http://localhost:5173'],
     );
+  });
+
+  it('refuses TRUST_PROXY=true, which lets a client forge its address past the rate limiter', () => {
+    const error = configErrorOf({ TRUST_PROXY: 'true' });
+    expect(error.keys).toEqual(['TRUST_PROXY']);
+    expect(error.message).toMatch(/hop count/);
   });
 
   it('names every bad key', () => {
