@@ -42,6 +42,7 @@ export POSTGRES_IMAGE=localhost/taller-ci-postgres REDIS_IMAGE=localhost/taller-
   echo "POSTGRES_PASSWORD=$(openssl rand -hex 16)"
   echo "REDIS_PASSWORD=$(openssl rand -hex 16)"
   echo "RABBITMQ_PASSWORD=$(openssl rand -hex 16)"
+  echo "GRAFANA_PASSWORD=$(openssl rand -hex 16)"
 } >"$work/env"
 compose() { docker-compose --env-file "$work/env" "$@"; }
 
@@ -100,12 +101,21 @@ until ! containers | grep -vE '\(healthy\)|Exited \(0\)' | grep -q .; do
 done
 containers >&2
 
-log "checking that every app runs as non-root on a read-only root filesystem"
+log "checking that every app runs as non-root on a read-only root filesystem, within limits"
 for name in $(podman ps --filter "label=com.docker.compose.project=$project" --format '{{.Names}} {{.Image}}' | awk '$2 ~ /\/taller\// {print $1}'); do
   read -r user readonly < <(podman inspect --format '{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}' "$name")
   uid="$(podman exec "$name" id -u)"
   if [ "$uid" = 0 ] || [ "$readonly" != true ] || podman exec "$name" touch /app/probe 2>/dev/null; then
     echo "containers: $name runs as '$user' (uid $uid), read-only root: $readonly" >&2
+    exit 1
+  fi
+done
+# Every service, the stand-ins included: memory, CPU and process limits.
+for name in $(podman ps --filter "label=com.docker.compose.project=$project" --format '{{.Names}}'); do
+  read -r memory cpus pids < <(podman inspect --format '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' "$name")
+  echo "  $name: memory $((memory / 1048576)) MiB, cpus $((cpus / 10000000))%, pids $pids" >&2
+  if [ "$memory" -le 0 ] || [ "$cpus" -le 0 ] || [ "$pids" -le 0 ]; then
+    echo "containers: $name has no memory, CPU or pids limit" >&2
     exit 1
   fi
 done
