@@ -21,11 +21,15 @@ source "$here/images.sh"
 running containerd && running kube-apiserver || { echo "addons.sh: the cluster is not up (up.sh)" >&2; exit 1; }
 started=$SECONDS
 
-# nft: down.sh deletes kube-network-policies' tables with it.
-if ! command -v nft >/dev/null; then
-  log "apt-get install nftables"
+# nft: down.sh deletes kube-network-policies' tables with it; jq: addons-check.sh reads the APIs.
+missing=()
+command -v nft >/dev/null || missing+=(nftables)
+command -v jq >/dev/null || missing+=(jq)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "apt-get install ${missing[*]}"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends nftables; } >>"$LOGS/apt.log" 2>&1 || fail apt "apt-get install nftables failed"
+    --no-install-recommends "${missing[@]}"; } >>"$LOGS/apt.log" 2>&1 ||
+    fail apt "apt-get install ${missing[*]} failed"
 fi
 
 log "add-ons: reusing or building pinned binaries (log $LOGS/build-addons.log)"
