@@ -50,6 +50,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A lane starts from nothing: a cluster that an interrupted run left behind (its namespace full of
+# the last run's objects) would otherwise be reused by up.sh and make helm install collide.
+if [[ -d "$TALLER_CLUSTER_DIR" ]]; then
+  log "tearing down the cluster that an earlier run left in $TALLER_CLUSTER_DIR"
+  bash scripts/cluster/down.sh >/dev/null 2>&1
+fi
 log "bringing the cluster up with its add-ons and importing ${#images[@]} images"
 bash scripts/cluster/up.sh --addons --images "${images[@]}"
 
