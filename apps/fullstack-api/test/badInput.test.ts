@@ -1,3 +1,5 @@
+import { request, type IncomingMessage } from 'node:http';
+import { text } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import type { TestDatabase } from '@taller/testing';
 import fc from 'fast-check';
@@ -415,6 +417,31 @@ describe('bad input', () => {
     if (testCase.fields) {
       const named = (reply.body.error.details as { field: string }[]).map((detail) => detail.field);
       expect(named.sort()).toEqual([...testCase.fields].sort());
+    }
+  });
+
+  it('answers 413 as soon as a body passes the limit, and closes the connection', async () => {
+    const { hostname, port } = new URL(app.url);
+    const upload = request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: '/api/tasks',
+      headers: { ...JSON_TYPE, 'transfer-encoding': 'chunked' },
+    });
+    try {
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        upload.once('response', resolve).once('error', reject);
+        // Four times the 16 KiB limit, and a body that never ends: only an early answer comes.
+        upload.write(`{"title":"${'x'.repeat(64 * 1024)}`);
+      });
+      expect(response.statusCode).toBe(413);
+      expect(response.headers.connection).toBe('close');
+      expect(JSON.parse(await text(response))).toMatchObject({
+        error: { code: 'payload_too_large', details: { limitBytes: 16_384 } },
+      });
+    } finally {
+      upload.destroy();
     }
   });
 

@@ -15,6 +15,8 @@ export const configSchema = z.object({
   // Concurrent order inserts and result updates are written as multi-row statements.
   DATABASE_WRITE_BATCH_MAX: count(100, 1000),
   DATABASE_WRITE_CONCURRENCY: count(4, 100),
+  // Past this many writes waiting for a batch, requests get 503 with Retry-After.
+  DATABASE_WRITE_QUEUE_MAX: count(2000, 100_000),
 
   // RabbitMQ: a URL (its password can come from AMQP_URL_FILE), reconnect backoff, names.
   ...brokerSettings(),

@@ -10,6 +10,7 @@ import { createConsumerMetrics, createLogger, createMetrics } from '@taller/tele
 import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import { readConfig } from './config.js';
+import { dependencyChecks } from './dependencyChecks.js';
 import { createServiceMetrics } from './metrics.js';
 import { OrderRepository } from './orders/OrderRepository.js';
 import { registerOutboxLagMetrics } from './outbox/outboxLag.js';
@@ -26,6 +27,7 @@ registerOutboxLagMetrics(metrics.registry, pool, logger);
 const orders = new OrderRepository(pool, {
   maxBatch: config.DATABASE_WRITE_BATCH_MAX,
   maxConcurrentBatches: config.DATABASE_WRITE_CONCURRENCY,
+  maxQueued: config.DATABASE_WRITE_QUEUE_MAX,
 });
 
 const consumer: QueueConsumer = new QueueConsumer({
@@ -69,25 +71,13 @@ const relay = new OutboxRelay({
   batchSize: config.OUTBOX_BATCH_SIZE,
   concurrency: config.OUTBOX_RELAY_CONCURRENCY,
   pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+  confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
   retentionSeconds: config.OUTBOX_RETENTION_SECONDS,
   logger,
   metrics: serviceMetrics,
 });
 
-const health = new Health({
-  checks: [
-    { name: 'database', check: () => pool.query('SELECT 1') },
-    {
-      // Orders are still accepted while the broker is away (the outbox keeps them), so a
-      // broker outage degrades readiness instead of taking every replica out of service.
-      name: 'broker',
-      critical: false,
-      check: async () => {
-        if (!broker.connected) throw new Error('not connected to RabbitMQ');
-      },
-    },
-  ],
-});
+const health = new Health({ checks: dependencyChecks(pool, broker) });
 
 const app = await buildApp({
   logger,

@@ -1,14 +1,13 @@
 // Failure on real processes. After each fault: every order accepted with a 202 ends processed,
 // exactly once in effect (no conflicting results, no extra orders), nothing in a dead-letter
 // queue, and the outbox drained.
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import {
   amqpUrl,
   deleteBrokerObjects,
   metricValue,
   postgresUrl,
+  rabbitmqctl,
   startProcess,
   stopAll,
   waitFor,
@@ -24,16 +23,12 @@ import { migratedDatabase, type MigratedDatabase } from './support/database.js';
 import { progress, submitOrders } from './support/orders.js';
 import { SERVICE_ENTRY, WORKER_ENTRY } from './support/processes.js';
 
-const exec = promisify(execFile);
 const names = brokerNames();
 let db: MigratedDatabase;
 let service: AppProcess;
 let worker: AppProcess;
 let workerEnv: Record<string, string>;
 let brokerStopped = false;
-
-const rabbitmqctl = (...args: string[]) =>
-  exec('rabbitmqctl', ['-q', ...args], { timeout: 120_000 });
 
 async function restoreBroker() {
   await rabbitmqctl('start_app');

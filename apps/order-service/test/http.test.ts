@@ -391,3 +391,37 @@ describe('probes and metrics', () => {
     );
   });
 });
+
+describe('overload', () => {
+  it('answers 503 overloaded with Retry-After past the write queue bound, and keeps every 202', async () => {
+    const metrics = createMetrics();
+    const health = new Health({ checks: [] });
+    health.markStarted();
+    const narrow = await buildApp({
+      logger: createLogger({ name: 'order-service-test', level: 'silent' }),
+      metrics,
+      health,
+      orders: new OrderRepository(db.pool, { maxBatch: 1, maxConcurrentBatches: 1, maxQueued: 2 }),
+      ordersCreated: createServiceMetrics(metrics.registry).ordersCreated,
+      onOrderCreated: () => {},
+      bodyLimitBytes: BODY_LIMIT,
+    });
+    try {
+      const narrowUrl = await narrow.listen({ host: '127.0.0.1', port: 0 });
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, (_, n) => postOrder(narrowUrl, orderBody(n))),
+      );
+      const refused = replies.filter((reply) => reply.status === 503);
+      const accepted = replies.filter((reply) => reply.status === 202);
+      expect(refused.length + accepted.length).toBe(replies.length);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused[0]!.body).toMatchObject({ error: { code: 'overloaded' } });
+      expect(refused[0]!.headers.get('retry-after')).toBe('1');
+      const ids = accepted.map((reply) => reply.body.id as string);
+      const { rows } = await db.pool.query('SELECT id FROM orders WHERE id = ANY($1)', [ids]);
+      expect(rows).toHaveLength(ids.length);
+    } finally {
+      await narrow.close();
+    }
+  });
+});

@@ -1,9 +1,11 @@
 // The outbox relay against real PostgreSQL and RabbitMQ: publish only what the broker
 // confirmed, keep what it could not route, share the outbox between replicas, report lag.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerConnection } from '@taller/messaging';
 import {
   amqpUrl,
+  blockPublishers,
   captureLines,
   deleteBrokerObjects,
   metricValue,
@@ -55,6 +57,7 @@ function relayFor(
     batchSize?: number;
     concurrency?: number;
     retentionSeconds?: number;
+    confirmTimeoutMs?: number;
     exchange?: string;
     logger?: Logger;
   } = {},
@@ -68,6 +71,7 @@ function relayFor(
     batchSize: options.batchSize ?? 100,
     concurrency: options.concurrency ?? 1,
     pollIntervalMs: 50,
+    confirmTimeoutMs: options.confirmTimeoutMs ?? 10_000,
     retentionSeconds: options.retentionSeconds ?? 3600,
     logger: options.logger ?? logger,
     metrics,
@@ -256,5 +260,49 @@ describe('outbox relay', () => {
     await waitFor('the second episode', () => refused().length === 2);
     await relay.stop();
     expect(refused()).toHaveLength(2);
+  });
+});
+
+describe('outbox relay and a blocked broker', () => {
+  it('gives up on confirms in time, keeps the rows, stops promptly, and publishes them once unblocked', async () => {
+    const broker = await connectBroker();
+    const tap = await tapExchange(names.exchange, ['order.created']);
+    taps.push(tap);
+    const { relay, registry } = relayFor(broker, { confirmTimeoutMs: 500 });
+    await waitFor('an empty outbox', async () => (await relay.relayBatch()) === 'empty');
+    const ids = await createOrders(5);
+
+    // RabbitMQ's memory alarm: it stops reading from publishing connections, so no confirm comes.
+    const unblock = await blockPublishers();
+    try {
+      const started = performance.now();
+      expect(await relay.relayBatch()).toBe('blocked');
+      expect(performance.now() - started).toBeLessThan(2500);
+      expect(await unsent()).toBe(5);
+      expect(
+        metricValue(
+          await registry.metrics(),
+          'outbox_publish_failures_total{reason="confirm_timeout"}',
+        ),
+      ).toBe(5);
+      // Nothing holds a connection or a row lock: the pool is free and a shutdown is prompt.
+      relay.start();
+      await sleep(200);
+      const stopping = performance.now();
+      await relay.stop();
+      expect(performance.now() - stopping).toBeLessThan(2500);
+      expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
+    } finally {
+      await unblock();
+    }
+
+    await waitFor('an empty outbox', async () => {
+      await relay.relayBatch();
+      return (await unsent()) === 0;
+    });
+    await waitFor('every order published', () => {
+      const published = new Set(tap.bodies().map((body) => body.orderId));
+      return ids.every((id) => published.has(id));
+    });
   });
 });

@@ -12,7 +12,7 @@ let orders: OrderRepository;
 
 beforeAll(async () => {
   db = await migratedDatabase();
-  orders = new OrderRepository(db.pool, { maxBatch: 50, maxConcurrentBatches: 2 });
+  orders = new OrderRepository(db.pool, { maxBatch: 50, maxConcurrentBatches: 2, maxQueued: 1000 });
 });
 
 afterAll(async () => {

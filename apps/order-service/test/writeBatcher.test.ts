@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { WriteBatcher } from '../src/db/writeBatcher.js';
+import { WriteBatcher, WriteQueueFullError } from '../src/db/writeBatcher.js';
 
 describe('WriteBatcher', () => {
   it('writes what arrives together as one batch, and queues behind batches in flight', async () => {
@@ -15,7 +15,7 @@ describe('WriteBatcher', () => {
         inFlight -= 1;
         return items.map((item) => item * 10);
       },
-      { maxBatch: 3, maxConcurrent: 2 },
+      { maxBatch: 3, maxConcurrent: 2, maxQueued: 100 },
     );
     const first = await Promise.all([1, 2, 3, 4, 5].map((n) => batcher.submit(n)));
     expect(first).toEqual([10, 20, 30, 40, 50]);
@@ -42,7 +42,7 @@ describe('WriteBatcher', () => {
         if (items.includes(3)) throw new Error('bad row 3');
         return items;
       },
-      { maxBatch: 10, maxConcurrent: 1, splitOnError: () => true },
+      { maxBatch: 10, maxConcurrent: 1, maxQueued: 100, splitOnError: () => true },
     );
     const results = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.submit(n)));
     expect(results.map((result) => result.status)).toEqual([
@@ -58,9 +58,52 @@ describe('WriteBatcher', () => {
       async () => {
         throw new Error('database unavailable');
       },
-      { maxBatch: 10, maxConcurrent: 1, splitOnError: () => false },
+      { maxBatch: 10, maxConcurrent: 1, maxQueued: 100, splitOnError: () => false },
     );
     const results = await Promise.allSettled([1, 2].map((n) => batcher.submit(n)));
     expect(results.every((result) => result.status === 'rejected')).toBe(true);
+  });
+
+  it('writes the rows of a split batch within the same concurrency bound', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const batches: number[][] = [];
+    const batcher = new WriteBatcher<number, number>(
+      async (items) => {
+        batches.push(items);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await sleep(5);
+        inFlight -= 1;
+        if (items.length > 1 && items.includes(7)) throw new Error('bad row 7');
+        return items;
+      },
+      { maxBatch: 20, maxConcurrent: 2, maxQueued: 100, splitOnError: () => true },
+    );
+    const rows = Array.from({ length: 20 }, (_, i) => i);
+    await Promise.all(rows.map((n) => batcher.submit(n)));
+    expect(batches[0]).toEqual(rows);
+    expect(batches.slice(1)).toEqual(rows.map((n) => [n]));
+    expect(maxInFlight).toBe(2);
+  });
+
+  it('refuses writes past its queue bound, and takes them again once it drains', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const batcher = new WriteBatcher<number, number>(
+      async (items) => {
+        await gate;
+        return items;
+      },
+      { maxBatch: 2, maxConcurrent: 1, maxQueued: 3 },
+    );
+    const first = batcher.submit(1);
+    await sleep(5); // its batch is in flight, held by the gate
+    const queued = [2, 3, 4].map((n) => batcher.submit(n));
+    const refused = batcher.submit(5);
+    await expect(refused).rejects.toBeInstanceOf(WriteQueueFullError);
+    await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 1 });
+    release();
+    expect(await Promise.all([first, ...queued])).toEqual([1, 2, 3, 4]);
+    expect(await batcher.submit(6)).toBe(6);
   });
 });

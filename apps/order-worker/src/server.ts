@@ -38,6 +38,7 @@ const consumer = new QueueConsumer({
       failingAttempts: config.FULFILMENT_FAILING_ATTEMPTS,
     },
     creditLimitCents: config.CREDIT_LIMIT_CENTS,
+    confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
     logger,
     metrics: createWorkerMetrics(metrics.registry),
   }),

@@ -47,6 +47,10 @@ describe('order results', () => {
       itemCount: 2,
     });
     expect(first.eventId).toBe(resultEventId(created.eventId, 'order.processed'));
+    // RFC 9562 version 8 (custom: SHA-256 based), variant 10xx.
+    expect(first.eventId).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(orderResultV1.parse(first)).toEqual(first);
   });
 

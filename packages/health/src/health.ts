@@ -45,10 +45,6 @@ export class Health {
     this.#timeoutMs = timeoutMs;
   }
 
-  addCheck(check: DependencyCheck): void {
-    this.#checks.push(check);
-  }
-
   /** Call once the app can serve (connections made, model warm...). */
   markStarted(): void {
     this.#started = true;
@@ -57,14 +53,6 @@ export class Health {
   /** Call when shutting down: readiness fails so endpoints stop sending new traffic. */
   markDraining(): void {
     this.#draining = true;
-  }
-
-  get started(): boolean {
-    return this.#started;
-  }
-
-  get draining(): boolean {
-    return this.#draining;
   }
 
   liveness(): { status: 'ok' } {

@@ -4,6 +4,7 @@ export {
   trackReturns,
   isChannelClosed,
   UnroutableError,
+  ConfirmTimeoutError,
 } from './publish-confirmed.js';
 export {
   QueueConsumer,

@@ -8,6 +8,20 @@ export class UnroutableError extends Error {
   }
 }
 
+/**
+ * The broker did not confirm in time (blocked by a memory or disk alarm, say). It may still take
+ * the message later: the caller keeps it and publishes it again, which consumers absorb.
+ */
+export class ConfirmTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the broker did not confirm the message within ${timeoutMs} ms`);
+    this.name = 'ConfirmTimeoutError';
+  }
+}
+
+/** How long `publishConfirmed` waits for the broker's confirm unless told otherwise. */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 10_000;
+
 // Message ids the broker returned as unroutable, per channel. RabbitMQ sends basic.return before
 // the confirm of the same message, so the confirm callback can tell "queued" from "dropped".
 const returnedIds = new WeakMap<ConfirmChannel, Set<string>>();
@@ -24,18 +38,25 @@ export function trackReturns(channel: ConfirmChannel): void {
 
 /**
  * Publishes a persistent, mandatory message and resolves once the broker has confirmed that a
- * queue holds it. Rejects when the broker nacks it, returns it as unroutable, or the channel
- * closes first: the caller still owns the message and must keep it for another attempt.
+ * queue holds it. Rejects when the broker nacks it, returns it as unroutable, does not confirm
+ * within `confirmTimeoutMs`, or the channel closes first: the caller still owns the message and
+ * must keep it for another attempt.
  */
 export function publishConfirmed(
   channel: ConfirmChannel,
   exchange: string,
   routingKey: string,
   content: Buffer,
-  options: Options.Publish & { messageId: string },
+  options: Options.Publish & { messageId: string; confirmTimeoutMs?: number },
 ): Promise<void> {
+  const { confirmTimeoutMs = DEFAULT_CONFIRM_TIMEOUT_MS, ...publishOptions } = options;
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new ConfirmTimeoutError(confirmTimeoutMs)),
+      confirmTimeoutMs,
+    );
     const onConfirm = (error: unknown) => {
+      clearTimeout(timer);
       const returned = returnedIds.get(channel)?.delete(options.messageId) ?? false;
       if (error)
         reject(
@@ -51,10 +72,11 @@ export function publishConfirmed(
         exchange,
         routingKey,
         content,
-        { persistent: true, mandatory: true, ...options },
+        { persistent: true, mandatory: true, ...publishOptions },
         onConfirm,
       );
     } catch (error) {
+      clearTimeout(timer);
       reject(error instanceof Error ? error : new Error(String(error))); // the channel is closed
     }
   });

@@ -5,11 +5,12 @@ import { brokerName, brokerSettings } from '../src/index.js';
 const schema = z.object({ ...brokerSettings(), EXCHANGE: brokerName('events') });
 
 describe('broker settings', () => {
-  it('default to a local RabbitMQ and a backoff from 200 ms to 10 s', () => {
+  it('default to a local RabbitMQ, a backoff from 200 ms to 3 s and a 10 s confirm wait', () => {
     expect(schema.parse({})).toEqual({
       AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
       AMQP_RECONNECT_INITIAL_DELAY_MS: 200,
-      AMQP_RECONNECT_MAX_DELAY_MS: 10_000,
+      AMQP_RECONNECT_MAX_DELAY_MS: 3000,
+      AMQP_CONFIRM_TIMEOUT_MS: 10_000,
       EXCHANGE: 'events',
     });
   });

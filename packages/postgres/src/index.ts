@@ -5,6 +5,11 @@ export {
   type ConnectionSettings,
 } from './settings.js';
 export { createPool, type PoolOptions } from './pool.js';
-export { databaseError } from './database-error.js';
+export {
+  databaseError,
+  classifyDatabaseError,
+  isDatabaseUnavailable,
+  type DatabaseFailure,
+} from './database-error.js';
 export { runMigrations, type MigrationOptions } from './migrations.js';
 export { runMigrateCommand, type MigrateCommandOptions } from './migrate-command.js';

@@ -6,6 +6,23 @@ import { waitFor } from './wait-for.js';
 
 const exec = promisify(execFile);
 
+/** Runs `rabbitmqctl -q <args>` against the broker on this machine; resolves with its output. */
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  return (await exec('rabbitmqctl', ['-q', ...args], { timeout: 120_000 })).stdout.trim();
+}
+
+/**
+ * Raises RabbitMQ's memory alarm (a high watermark of 0), which blocks every publishing
+ * connection until the returned function restores the watermark it found.
+ */
+export async function blockPublishers(): Promise<() => Promise<void>> {
+  const watermark = await rabbitmqctl('eval', 'vm_memory_monitor:get_vm_memory_high_watermark().');
+  await rabbitmqctl('set_vm_memory_high_watermark', '0');
+  return async () => {
+    await rabbitmqctl('set_vm_memory_high_watermark', watermark);
+  };
+}
+
 /**
  * Deletes every queue and exchange whose name starts with the prefix (what a test declared).
  * Lists them with `rabbitmqctl`, so it needs the broker on this machine.

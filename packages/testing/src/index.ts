@@ -11,7 +11,13 @@ export {
   type AppProcess,
   type CommandRun,
 } from './processes.js';
-export { deleteBrokerObjects, tapExchange, drainQueue } from './broker.js';
+export {
+  deleteBrokerObjects,
+  tapExchange,
+  drainQueue,
+  rabbitmqctl,
+  blockPublishers,
+} from './broker.js';
 export { metricValue } from './metrics.js';
 export { captureLines } from './log-lines.js';
 export { publicTables } from './tables.js';

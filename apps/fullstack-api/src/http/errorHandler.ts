@@ -9,27 +9,12 @@ interface HttpError extends Error {
   limit?: number;
 }
 
-// body-parser (and raw-body) tag their errors with a type; each gets its own code.
+// raw-body tags its errors with a type; each gets its own code.
 const BODY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
-  'entity.parse.failed': {
-    status: 400,
-    code: 'malformed_json',
-    message: 'The request body is not valid JSON',
-  },
   'entity.too.large': {
     status: 413,
     code: 'payload_too_large',
     message: 'The request body is too large',
-  },
-  'charset.unsupported': {
-    status: 415,
-    code: 'unsupported_media_type',
-    message: 'The request body must be UTF-8 JSON',
-  },
-  'encoding.unsupported': {
-    status: 415,
-    code: 'unsupported_media_type',
-    message: 'Compressed request bodies are not accepted',
   },
   'request.aborted': { status: 400, code: 'request_aborted', message: 'The request was aborted' },
   'request.size.invalid': {

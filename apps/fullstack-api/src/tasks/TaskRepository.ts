@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { classifyDatabaseError } from '@taller/postgres';
 import { ApiError } from '../http/apiError.js';
 import type { Cursor } from './cursor.js';
 import type { CreateTask, TaskStatus } from './taskSchemas.js';
@@ -149,26 +150,29 @@ export class TaskRepository {
     try {
       return await this.#pool.query<R>({ name: `tasks-${name}`, text: SQL[name], values });
     } catch (error) {
-      if (isUnavailable(error)) {
-        throw new ApiError(
-          503,
-          'database_unavailable',
-          'The database is unavailable; retry shortly',
-          null,
-          { 'retry-after': '1' },
-          { cause: error },
-        );
+      switch (classifyDatabaseError(error)) {
+        case 'unavailable':
+          throw new ApiError(
+            503,
+            'database_unavailable',
+            'The database is unavailable; retry shortly',
+            null,
+            { 'retry-after': '1' },
+            { cause: error },
+          );
+        case 'rejected':
+          throw new ApiError(
+            400,
+            'invalid_value',
+            'The database refused a value of this request',
+            null,
+            {},
+            {
+              cause: error,
+            },
+          );
       }
       throw error;
     }
   }
-}
-
-// Errors that say "not now" rather than "never": no connection, a timeout, the server shutting
-// down or out of connections. They become a 503 the client may retry; anything else is a bug.
-function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
-  if (sqlState === undefined) return true;
-  return /^(08|53|57)/.test(sqlState);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RedisAvailability } from '../redis/redisAvailability.js';
 
 /** What is cached: one task, or one page of the list (identified by its query). */
@@ -31,7 +31,8 @@ local key = ARGV[2] .. epoch .. ':' .. generation .. ARGV[3]
 return { key, redis.call('GET', key) }
 `;
 
-// How many undelivered invalidations to remember before dropping the whole cache instead.
+// How many undelivered invalidations to remember; past it, one key stands for all of them: the
+// epoch, whose deletion drops every entry. Memory stays bounded however long Redis is away.
 const MAX_OWED_KEYS = 1000;
 
 interface CacheCommands {
@@ -91,6 +92,15 @@ export class TaskCache {
       labelNames: ['cache'],
       registers: [registry],
     });
+    const owed = this.#owed;
+    new Gauge({
+      name: 'cache_owed_invalidations',
+      help: 'Cache invalidations Redis has not taken yet; the cache is bypassed until it has.',
+      registers: [registry],
+      collect() {
+        this.set(owed.size);
+      },
+    });
     redis.client.defineCommand('taskCacheLookup', { numberOfKeys: 2, lua: LOOKUP });
     // As soon as Redis is back, deliver the invalidations it missed.
     redis.client.on('ready', () => void this.#settle());
@@ -146,9 +156,18 @@ export class TaskCache {
     if (taskId !== undefined) keys.push(this.#generationKey({ kind: 'task', id: taskId }));
     const deleted = await this.#redis.attempt('cache_invalidate', (client) => client.del(...keys));
     if (!deleted.ok) {
-      for (const key of keys) this.#owed.set(key, ++this.#owedCount);
+      this.#owe(keys);
       void this.#settle();
     }
+  }
+
+  #owe(keys: string[]): void {
+    const epochKey = this.#keys({ kind: 'list', query: '' }).epochKey;
+    if (this.#owed.has(epochKey) || this.#owed.size + keys.length > MAX_OWED_KEYS) {
+      this.#owed.clear();
+      keys = [epochKey];
+    }
+    for (const key of keys) this.#owed.set(key, ++this.#owedCount);
   }
 
   /** True when the cache is safe to use: every failed invalidation has since been delivered. */
@@ -162,9 +181,9 @@ export class TaskCache {
 
   async #deliverOwed(): Promise<boolean> {
     const owed = new Map(this.#owed);
-    // Past a long outage, replacing the epoch (dropping every entry) is one key to delete.
-    const keys = owed.size > MAX_OWED_KEYS ? [`${this.#prefix}epoch`] : [...owed.keys()];
-    const deleted = await this.#redis.attempt('cache_invalidate', (client) => client.del(...keys));
+    const deleted = await this.#redis.attempt('cache_invalidate', (client) =>
+      client.del(...owed.keys()),
+    );
     if (deleted.ok) {
       // A key that failed again meanwhile stays owed: that write may have come after this DEL.
       for (const [key, count] of owed) if (this.#owed.get(key) === count) this.#owed.delete(key);

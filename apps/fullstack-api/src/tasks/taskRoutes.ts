@@ -52,7 +52,7 @@ export function taskRoutes({
       res.setHeader('content-type', JSON_TYPE);
       res.send(page);
     })
-    .post(...body, async (req, res) => {
+    .post(body, async (req, res) => {
       const task = await repository.create(parse(createTaskBody, req.body, 'invalid_body'));
       metrics.created.inc();
       await cache.invalidate();
@@ -82,7 +82,7 @@ export function taskRoutes({
       res.setHeader('content-type', JSON_TYPE);
       res.send(cached.slice(colon + 1));
     })
-    .patch(...body, async (req, res) => {
+    .patch(body, async (req, res) => {
       const id = idFrom(req);
       const { version, ...changes } = parse(updateTaskBody, req.body, 'invalid_body');
       const ifMatch = ifMatchVersions(req.get('if-match'));

@@ -133,8 +133,10 @@ export class ModelCatalog {
 
   /** Brings the served versions in line with the folder; one refresh runs at a time. */
   refresh(): Promise<void> {
-    this.#refreshing = this.#refreshing.then(() => this.#refresh());
-    return this.#refreshing;
+    const run = this.#refreshing.then(() => this.#refresh());
+    // The chain only orders refreshes: one that failed must not fail every later one.
+    this.#refreshing = run.catch(() => undefined);
+    return run;
   }
 
   #schedule(): void {
@@ -181,28 +183,32 @@ export class ModelCatalog {
     }
     if (loading.length === 0 && removed.length === 0) return;
 
-    if (removed.length > 0) {
-      // No longer routed; let requests already accepted for them finish before they are unloaded.
-      await this.#options.settled(removed.map((v) => v.path));
-      for (const version of removed) {
-        metrics.modelLoad.remove({ model: version.model, version: String(version.version) });
-        logger.info(label(version), 'model version removed: unloading');
-      }
-    }
-    if (loading.length > 0) {
-      logger.info({ versions: loading.map(label), delayMs: loadDelayMs }, 'loading model versions');
-      if (loadDelayMs > 0) await sleep(loadDelayMs);
-    }
     let report: SyncReport;
     try {
+      if (removed.length > 0) {
+        // No longer routed; let requests already accepted for them finish before they unload.
+        await this.#options.settled(removed.map((v) => v.path));
+        for (const version of removed) {
+          metrics.modelLoad.remove({ model: version.model, version: String(version.version) });
+          logger.info(label(version), 'model version removed: unloading');
+        }
+      }
+      if (loading.length > 0) {
+        logger.info(
+          { versions: loading.map(label), delayMs: loadDelayMs },
+          'loading model versions',
+        );
+        if (loadDelayMs > 0) await sleep(loadDelayMs);
+      }
       report = await pool.sync(
         this.#all()
           .filter((v) => v.state !== 'END')
           .map((v) => v.path),
       );
     } catch (error) {
-      // The threads could not be reached (one died mid-load): forget the new versions so the
-      // next poll loads them again; what was available stays available.
+      // The threads could not be reached (one died mid-load), or waiting for removed versions
+      // failed: forget the new versions so that the next poll loads them again; what was
+      // available stays available.
       for (const version of loading) this.#models.get(version.model)?.delete(version.version);
       for (const [name, versions] of this.#models)
         if (versions.size === 0) this.#models.delete(name);

@@ -1,4 +1,4 @@
-import { databaseError } from '@taller/postgres';
+import { classifyDatabaseError, databaseError } from '@taller/postgres';
 import { fastifyFrameworkErrors } from '@taller/telemetry';
 import type {
   FastifyError,
@@ -6,7 +6,7 @@ import type {
   FastifyReply,
   FastifySchemaValidationError,
 } from 'fastify';
-import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { WriteQueueFullError } from '../db/writeBatcher.js';
 import { ApiError, type FieldProblem } from './apiError.js';
 
 const PART_CODE: Record<string, string> = {
@@ -64,7 +64,7 @@ function fieldProblems(errors: FastifySchemaValidationError[]): FieldProblem[] {
 /**
  * Every error leaves as `{"error": {"code", "message", "details"}}`: schema violations and
  * unparseable bodies as 400, oversized bodies as 413, other media types as 415, unknown routes
- * as 404; a database outage as 503 (retryable); anything unexpected as 500 without internals.
+ * as 404; a database outage or a full write queue as 503 (retryable); anything unexpected as 500 without internals.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) =>
@@ -79,6 +79,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError)
       return sendError(reply, error.status, error.code, error.message, error.details);
+    if (error instanceof WriteQueueFullError) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      return sendError(reply, 503, 'overloaded', error.message);
+    }
     if (error.validation) {
       const part = error.validationContext ?? 'body';
       return sendError(
@@ -111,15 +115,24 @@ export function registerErrorHandling(app: FastifyInstance): void {
         code === 'invalid_json' ? 'The request body is not valid JSON' : error.message,
       );
     }
-    if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: databaseError(error) }, 'database unavailable');
-      void reply.header('retry-after', '1');
-      return sendError(
-        reply,
-        503,
-        'service_unavailable',
-        'The order store is unavailable; retry shortly',
-      );
+    switch (classifyDatabaseError(error)) {
+      case 'unavailable':
+        request.log.warn({ err: databaseError(error) }, 'database unavailable');
+        void reply.header('retry-after', '1');
+        return sendError(
+          reply,
+          503,
+          'service_unavailable',
+          'The order store is unavailable; retry shortly',
+        );
+      case 'rejected':
+        request.log.info({ err: databaseError(error) }, 'the database refused a value');
+        return sendError(
+          reply,
+          400,
+          'invalid_value',
+          'The order store refused a value of this request',
+        );
     }
     request.log.error({ err: error }, 'request failed');
     return sendError(reply, 500, 'internal_error', 'Internal server error');

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { isDatabaseUnavailable } from '@taller/postgres';
 import { WriteBatcher } from '../db/writeBatcher.js';
 
 export type OrderStatus = 'pending' | 'processed' | 'failed';
@@ -85,6 +85,8 @@ export interface RepositoryOptions {
   maxBatch: number;
   /** Batches of each kind written at once. */
   maxConcurrentBatches: number;
+  /** Writes of each kind allowed to wait; more are refused (WriteQueueFullError). */
+  maxQueued: number;
 }
 
 /**
@@ -98,11 +100,12 @@ export class OrderRepository {
 
   constructor(
     private readonly pool: pg.Pool,
-    options: RepositoryOptions = { maxBatch: 100, maxConcurrentBatches: 4 },
+    options: RepositoryOptions = { maxBatch: 100, maxConcurrentBatches: 4, maxQueued: 2000 },
   ) {
     const batching = {
       maxBatch: options.maxBatch,
       maxConcurrent: options.maxConcurrentBatches,
+      maxQueued: options.maxQueued,
       splitOnError: (error: unknown) => !isDatabaseUnavailable(error),
     };
     this.#inserts = new WriteBatcher((rows) => this.#insertMany(rows), batching);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { isDatabaseUnavailable } from '@taller/postgres';
 import { ApiError } from '../http/apiError.js';
 import { ORDER_CREATED, orderCreatedV1 } from '../messages/orderCreated.js';
 import type { OrderItem, OrderRepository, StoredOrder } from './OrderRepository.js';

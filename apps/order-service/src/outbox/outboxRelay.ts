@@ -1,4 +1,4 @@
-import { publishConfirmed, UnroutableError } from '@taller/messaging';
+import { ConfirmTimeoutError, publishConfirmed, UnroutableError } from '@taller/messaging';
 import { databaseError } from '@taller/postgres';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel } from 'amqplib';
@@ -17,6 +17,11 @@ export interface OutboxRelayOptions {
    */
   concurrency: number;
   pollIntervalMs: number;
+  /**
+   * Longest wait for the broker's confirms of a batch (a blocked broker never sends them); the
+   * batch's transaction, which holds its rows locked, is bounded on the server a little later.
+   */
+  confirmTimeoutMs: number;
   retentionSeconds: number;
   logger: Logger;
   metrics: Pick<ServiceMetrics, 'ordersPublished' | 'outboxPublishFailures'>;
@@ -38,6 +43,7 @@ const MAX_BACKOFF_MS = 10_000;
 
 function failureReason(error: unknown): string {
   if (error instanceof UnroutableError) return 'unroutable';
+  if (error instanceof ConfirmTimeoutError) return 'confirm_timeout';
   if (error instanceof Error && /nack/i.test(error.message)) return 'nacked';
   return 'channel_closed';
 }
@@ -134,13 +140,16 @@ export class OutboxRelay {
   }
 
   async #publishBatch(client: pg.PoolClient, channel: ConfirmChannel) {
-    const { exchange, batchSize } = this.#options;
+    const { exchange, batchSize, confirmTimeoutMs } = this.#options;
     // Losing sent_at in a crash only publishes those rows again (consumers are idempotent), so
     // this transaction need not wait for its commit to reach the disk. A plain index scan (not a
     // bitmap scan) marks the index entries of rows already sent as dead the first time it meets
     // them, so a busy outbox stays cheap to read between two vacuums.
+    // If this process stalls inside the transaction, the server ends it (and frees its row
+    // locks) shortly after the confirms would have timed out.
     await client.query(
-      'BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL enable_bitmapscan = off',
+      `BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL enable_bitmapscan = off;
+       SET LOCAL idle_in_transaction_session_timeout = ${confirmTimeoutMs + 5000}`,
     );
     const { rows } = await client.query<OutboxRow>(
       `SELECT id, message_id, routing_key, payload::text AS body FROM outbox
@@ -156,6 +165,7 @@ export class OutboxRelay {
           contentType: 'application/json',
           appId: 'order-service',
           timestamp,
+          confirmTimeoutMs,
         }),
       ),
     );

@@ -7,10 +7,10 @@ import {
   type DeadLetterReason,
   type MessageHandler,
 } from '@taller/messaging';
-import { databaseError } from '@taller/postgres';
+import { databaseError, isDatabaseUnavailable } from '@taller/postgres';
 import type { Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { isDatabaseUnavailable } from '../db/databaseErrors.js';
+import { WriteQueueFullError } from '../db/writeBatcher.js';
 import { orderResultV1, type OrderResultV1 } from '../messages/orderResult.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { FinalStatus, OrderRepository } from '../orders/OrderRepository.js';
@@ -104,7 +104,8 @@ export function createResultHandler(options: ResultHandlerOptions): MessageHandl
         settle(channel, message, 'ack');
         return;
       } catch (error) {
-        if (!isDatabaseUnavailable(error)) {
+        // Not now (an outage, or the write queue full): later; anything else will never apply.
+        if (!isDatabaseUnavailable(error) && !(error instanceof WriteQueueFullError)) {
           return await toDeadLetter(message, channel, {
             code: 'apply_failed',
             detail: (error as Error).message,
@@ -117,7 +118,7 @@ export function createResultHandler(options: ResultHandlerOptions): MessageHandl
         const delay = Math.min(RETRY_DELAY_MS.max, RETRY_DELAY_MS.initial * 2 ** (attempt - 1));
         logger.warn(
           { err: databaseError(error), orderId: event.orderId, retryInMs: delay },
-          'database unavailable; retrying the result',
+          'database unavailable or busy; retrying the result',
         );
         await sleep(delay);
       }

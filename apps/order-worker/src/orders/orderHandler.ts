@@ -24,6 +24,8 @@ export interface OrderHandlerOptions {
   retryDelaysMs: number[];
   fulfilment: FulfilmentOptions;
   creditLimitCents: number;
+  /** Longest wait for the broker to confirm a result; past it the order is retried. */
+  confirmTimeoutMs: number;
   logger: Logger;
   metrics: WorkerMetrics;
 }
@@ -113,6 +115,7 @@ export function createOrderHandler(options: OrderHandlerOptions): MessageHandler
         contentType: 'application/json',
         appId: 'order-worker',
         timestamp: Math.floor(Date.now() / 1000),
+        confirmTimeoutMs: options.confirmTimeoutMs,
       });
       settle(channel, message, 'ack');
       (result.type === 'order.processed' ? metrics.processed : metrics.failed).inc();
