@@ -3,6 +3,17 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Apps share code through packages/*, never with each other; packages and tools never import apps.
+const APPS = ['fullstack-api', 'order-service', 'order-worker', 'inference-server'];
+const importsOf = (apps) =>
+  apps.flatMap((app) => [`@taller/${app}`, `@taller/${app}/*`, `**/${app}/**`]);
+const boundary = (files, apps, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns: [{ group: importsOf(apps), message }] }],
+  },
+});
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '.tools/**', '**/coverage/**'],
@@ -21,6 +32,14 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  ...APPS.map((app) =>
+    boundary(
+      [`apps/${app}/**`],
+      APPS.filter((other) => other !== app),
+      'An app never imports another app: share the code through a package of packages/*.',
+    ),
+  ),
+  boundary(['packages/**', 'tools/**'], APPS, 'Packages and tools never import an app.'),
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,

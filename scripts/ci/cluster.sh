@@ -167,12 +167,21 @@ pods_of() {
 }
 revision_of() { k get deployment -n $NS "$1" -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}'; }
 
-# Rolling updates under steady load: readiness gating and the graceful shutdown mean no failed request.
-rolling_update() { # deployment, target URL, rate, body
-  local deployment=$1
+# Rolling updates under steady load: readiness gating and the graceful shutdown mean no failed request,
+# through the Service (a proof pod) and, with a scenario given, through the Ingress too: the load
+# tool on this machine, whose chart (docs chapter 7) marks when the rollout began and ended.
+rolling_update() { # deployment, target URL, rate, body, load tool scenario
+  local deployment=$1 scenario=${5:-} chart=''
   log "rolling update of $deployment under steady load"
   proof "load-$deployment" steady-load.mjs "TARGET=$2" DURATION_S=75 CONCURRENCY=2 "RATE=$3" "BODY=${4:-}"
   proof_says "load-$deployment" 'load: started' 60
+  if [ -n "$scenario" ]; then
+    NODE_EXTRA_CA_CERTS=/var/lib/taller-cluster/pki/ingress-tls.crt npm run -s loadtest -- "$scenario" \
+      --target "https://$INGRESS_HOST:$INGRESS_HTTPS_NODE_PORT" --watch --duration 70s --rate 6 \
+      --csv "$LANE_OUT/rollout-$scenario.csv" --svg "$LANE_OUT/rollout-$scenario.svg" \
+      >"$LANE_OUT/rollout-$scenario.log" 2>&1 &
+    chart=$!
+  fi
   sleep 10
   local before
   before="$(pods_of "$deployment")"
@@ -180,9 +189,17 @@ rolling_update() { # deployment, target URL, rate, body
   k rollout status -n $NS "deployment/$deployment" --timeout=5m
   log "$deployment pods before: $before; after: $(pods_of "$deployment")"
   proof_result "load-$deployment" 180
+  if [ -n "$chart" ]; then
+    wait "$chart" || { cat "$LANE_OUT/rollout-$scenario.log" >&2; return 1; }
+    grep -v '^\[ *[0-9]*s\] .* | ' "$LANE_OUT/rollout-$scenario.log" | sed 's/^/  /'
+    local errors
+    errors="$(awk -F, 'NR > 1 { sum += $4 } END { print sum + 0 }' "$LANE_OUT/rollout-$scenario.csv")"
+    [ "$errors" = 0 ] || { log "$errors failed requests through the Ingress during the rollout"; return 1; }
+    log "through the Ingress: 0 failed requests; chart $LANE_OUT/rollout-$scenario.svg"
+  fi
 }
 # fullstack-api's shared rate limit is 600 requests a minute per client: the load stays under it.
-rolling_update fullstack-api 'http://fullstack-api:3000/api/tasks?limit=5' 8
+rolling_update fullstack-api 'http://fullstack-api:3000/api/tasks?limit=5' 8 '' fullstack
 digit="$(node -e 'console.log(JSON.stringify({instances:[Array.from({length:28},()=>Array(28).fill(0))]}))')"
 rolling_update inference-server 'http://inference-server:3003/v1/models/mnist:predict' 30 "$digit"
 

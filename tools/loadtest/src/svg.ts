@@ -70,12 +70,13 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
     `<text transform="translate(${WIDTH - 16} ${MARGIN.top + PLOT_H / 2}) rotate(90)" text-anchor="middle">replicas</text>`,
   );
 
-  for (const marker of markers) {
+  // Labels on three rows, so that markers close together stay readable.
+  markers.forEach((marker, i) => {
     parts.push(
       `<line x1="${x(marker.at)}" x2="${x(marker.at)}" y1="${MARGIN.top}" y2="${MARGIN.top + PLOT_H}" stroke="#6b7280" stroke-dasharray="4 4"/>`,
-      `<text x="${x(marker.at) + 4}" y="${MARGIN.top + 14}" fill="#4b5563">${escape(marker.label)}</text>`,
+      `<text x="${x(marker.at) + 4}" y="${MARGIN.top + 14 + (i % 3) * 14}" fill="#4b5563">${escape(marker.label)}</text>`,
     );
-  }
+  });
 
   // Each second's value drawn across that second: a step line, as the counts are per second.
   const steps = (values: (number | undefined)[], y: (v: number) => number) => {
@@ -92,14 +93,12 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
       yLoad,
     )}" fill="none" stroke="${LOAD}" stroke-width="1.5"/>`,
   );
-  if (rows.some((r) => r.errors > 0)) {
-    parts.push(
-      `<polyline points="${steps(
-        rows.map((r) => r.errors),
-        yLoad,
-      )}" fill="none" stroke="${ERRORS}" stroke-width="1.5"/>`,
-    );
-  }
+  parts.push(
+    `<polyline points="${steps(
+      rows.map((r) => r.errors),
+      yLoad,
+    )}" fill="none" stroke="${ERRORS}" stroke-width="1.5"/>`,
+  );
   names.forEach((name, i) => {
     parts.push(
       `<polyline points="${steps(
@@ -111,7 +110,7 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
 
   const legend = [
     { label: 'requests/s', color: LOAD },
-    ...(rows.some((r) => r.errors > 0) ? [{ label: 'errors/s', color: ERRORS }] : []),
+    { label: `errors/s (${rows.reduce((sum, r) => sum + r.errors, 0)} in all)`, color: ERRORS },
     ...names.map((name, i) => ({
       label: name,
       color: REPLICAS[i % REPLICAS.length]!,

@@ -56,6 +56,8 @@ describe('timeline files', () => {
     expect(svg).toContain('>api &amp; co</text>');
     expect(svg.match(/<polyline /g)).toHaveLength(4); // requests, errors, two HPAs
     expect(svg).toContain('>peak</text>');
+    // The errors' total is always in the legend: a run without any says so.
+    expect(svg).toMatch(/>errors\/s \(\d+ in all\)<\/text>/);
     // Every point is a number inside the 900 x 440 canvas.
     const points = [...svg.matchAll(/points="([^"]*)"/g)].flatMap((m) => m[1]!.split(' '));
     for (const point of points) {

@@ -1,8 +1,10 @@
-// Follows a namespace's HPAs and KEDA ScaledObjects through the Kubernetes API, credentials found
-// as kubectl finds them (KUBECONFIG, ~/.kube/config, or the pod's service account in a cluster).
+// Follows a namespace's HPAs and KEDA ScaledObjects, and the rollouts of its Deployments, through
+// the Kubernetes API, credentials found as kubectl finds them (KUBECONFIG, ~/.kube/config, or the
+// pod's service account in a cluster).
 // It lists every couple of seconds rather than holding a watch open: the HPA controller updates
 // status every 15 s, and a list can never miss or reorder an event.
-import { AutoscalingV2Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { Marker } from '../svg.js';
 import {
   describeHpa,
   describeScaledObject,
@@ -12,6 +14,7 @@ import {
   type ScaledObject,
   type ScaledObjectSample,
 } from './hpa.js';
+import { rolloutChange, rolloutState, type RolloutState } from './rollout.js';
 
 const POLL_MS = 2000;
 
@@ -19,6 +22,10 @@ export class ClusterWatch {
   readonly hpaSamples: HpaSample[] = [];
   readonly latest = new Map<string, HpaSample>();
   readonly scaledObjects = new Map<string, ScaledObjectSample>();
+  /** A rollout beginning or completing, when it was seen. */
+  readonly rollouts: Marker[] = [];
+  private readonly deployments = new Map<string, RolloutState>();
+  private readonly apps: AppsV1Api;
   private readonly autoscaling: AutoscalingV2Api;
   private readonly custom: CustomObjectsApi;
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +45,7 @@ export class ClusterWatch {
     } catch (error) {
       throw new Error(`cannot load a kubeconfig: ${(error as Error).message}`, { cause: error });
     }
+    this.apps = config.makeApiClient(AppsV1Api);
     this.autoscaling = config.makeApiClient(AutoscalingV2Api);
     this.custom = config.makeApiClient(CustomObjectsApi);
   }
@@ -81,6 +89,21 @@ export class ClusterWatch {
       this.hpaSamples.push(sample);
     }
     if (this.keda) await this.pollScaledObjects(at);
+    await this.pollDeployments(at);
+  }
+
+  private async pollDeployments(at: number): Promise<void> {
+    const list = await this.apps.listNamespacedDeployment({ namespace: this.namespace });
+    for (const object of list.items) {
+      const state = rolloutState(object);
+      const before = this.deployments.get(state.name);
+      const change = before && rolloutChange(before, state);
+      if (change) {
+        this.onChange(`deployment ${change}`);
+        this.rollouts.push({ at, label: change });
+      }
+      this.deployments.set(state.name, state);
+    }
   }
 
   private async pollScaledObjects(at: number): Promise<void> {
