@@ -141,7 +141,7 @@ export async function runLoad(options: Options, io: Io): Promise<number> {
   const rows = timeline(outcomes.seconds, watch?.hpaSamples ?? []);
   const title = `${options.scenarios.map((s) => s.name).join(' + ')}: load and replicas over time`;
   if (options.csv) write(options.csv, timelineCsv(rows), progress);
-  const allMarkers = [...markers, ...(watch?.rollouts ?? [])].sort((a, b) => a.at - b.at);
+  const allMarkers = [...markers, ...(watch?.rollouts ?? [])];
   if (options.svg) write(options.svg, timelineSvg(rows, title, allMarkers), progress);
   return failed ? 1 : 0;
 }

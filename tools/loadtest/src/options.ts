@@ -20,7 +20,7 @@ options:
   --connections N     peak connections; default per scenario
   --timeout 10s       a request slower than this counts as a timeout
   --follow 2m         orders: longest wait for accepted orders to be processed after the load
-  --watch             follow the namespace's HPAs and KEDA ScaledObjects (kubeconfig as kubectl)
+  --watch             follow the namespace's HPAs, KEDA ScaledObjects and rollouts (kubeconfig as kubectl)
   --namespace taller  the namespace --watch follows
   --cooldown 5m       with --watch: longest wait after the load for the HPAs to scale back down
   --expect A,B        with --watch: exit 1 unless autoscalers A and B scaled up and back down

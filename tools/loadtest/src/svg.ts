@@ -70,13 +70,18 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
     `<text transform="translate(${WIDTH - 16} ${MARGIN.top + PLOT_H / 2}) rotate(90)" text-anchor="middle">replicas</text>`,
   );
 
-  // Labels on three rows, so that markers close together stay readable.
-  markers.forEach((marker, i) => {
+  // Each label on the first row where it clears the label before it (7 px a character).
+  const rowEnds: number[] = [];
+  for (const marker of [...markers].sort((a, b) => a.at - b.at)) {
+    const start = x(marker.at) + 4;
+    let row = rowEnds.findIndex((end) => end < start);
+    if (row === -1) row = rowEnds.length;
+    rowEnds[row] = start + marker.label.length * 7;
     parts.push(
       `<line x1="${x(marker.at)}" x2="${x(marker.at)}" y1="${MARGIN.top}" y2="${MARGIN.top + PLOT_H}" stroke="#6b7280" stroke-dasharray="4 4"/>`,
-      `<text x="${x(marker.at) + 4}" y="${MARGIN.top + 14 + (i % 3) * 14}" fill="#4b5563">${escape(marker.label)}</text>`,
+      `<text x="${start}" y="${MARGIN.top + 14 + row * 14}" fill="#4b5563">${escape(marker.label)}</text>`,
     );
-  });
+  }
 
   // Each second's value drawn across that second: a step line, as the counts are per second.
   const steps = (values: (number | undefined)[], y: (v: number) => number) => {

@@ -48,7 +48,7 @@ describe('npm run loadtest', () => {
     expect(code, output).toBe(0);
     expect(performance.now() - started).toBeLessThan(8000);
     expect(output).not.toContain('\x1b['); // no cursor movement outside a terminal
-    expect(output).toMatch(/^\[ +1s\] fullstack 4\/4 cool down .* req\/s {2}p99 /m);
+    expect(output).toMatch(/^\[ +[01]s\] fullstack 4\/4 cool down .* req\/s {2}p99 /m); // which second depends on the machine's load
     expect(output).toMatch(
       /^stage +seconds +conns +rate +responses +req\/s +p50 ms +p99 ms +errors$/m,
     );

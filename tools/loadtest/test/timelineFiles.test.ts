@@ -69,6 +69,18 @@ describe('timeline files', () => {
     }
   });
 
+  it('puts a marker label on a lower row when it would run into the one before', () => {
+    const svg = timelineSvg(recorded(), 'markers', [
+      { at: 1, label: 'fullstack-api: rollout to revision 2' },
+      { at: 1.5, label: 'peak' },
+      { at: 3, label: 'cool down' },
+    ]);
+    const rowOf = (label: string) =>
+      Number(new RegExp(`y="([\\d.]+)" fill="#4b5563">${label}<`).exec(svg)?.[1]);
+    expect(rowOf('peak')).toBeGreaterThan(rowOf('fullstack-api: rollout to revision 2'));
+    expect(rowOf('cool down')).toBe(rowOf('fullstack-api: rollout to revision 2'));
+  });
+
   it('rounds axes up to 1, 2 or 5 times a power of ten', () => {
     expect(axis(0)).toEqual({ max: 1, step: 1 });
     expect(axis(7)).toEqual({ max: 8, step: 2 });

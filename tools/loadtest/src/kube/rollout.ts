@@ -8,7 +8,6 @@ export interface DeploymentObject {
     observedGeneration?: number;
     replicas?: number;
     updatedReplicas?: number;
-    availableReplicas?: number;
   };
 }
 
@@ -16,21 +15,27 @@ export interface RolloutState {
   name: string;
   /** The Deployment's revision (its annotation): it moves on with every new pod template. */
   revision: string;
-  /** Every pod runs the current template and is available, and no old pod is left. */
+  /** Every wanted pod runs the current template and no old pod is left. */
   complete: boolean;
+  /** The last revision seen complete: a scaling of it is no rollout. */
+  doneRevision?: string | undefined;
 }
 
-export function rolloutState(deployment: DeploymentObject): RolloutState {
+/** The Deployment's rollout as of this look, `before` being the previous look. */
+export function rolloutState(deployment: DeploymentObject, before?: RolloutState): RolloutState {
   const { metadata = {}, spec = {}, status = {} } = deployment;
   const wanted = spec.replicas ?? 1;
+  const revision = metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '?';
+  // With maxUnavailable 0 the last old pod goes only once every new one is available.
+  const complete =
+    (status.observedGeneration ?? 0) >= (metadata.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) === wanted &&
+    (status.replicas ?? 0) === wanted;
   return {
     name: metadata.name ?? '?',
-    revision: metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '?',
-    complete:
-      (status.observedGeneration ?? 0) >= (metadata.generation ?? 0) &&
-      (status.updatedReplicas ?? 0) === wanted &&
-      (status.replicas ?? 0) === wanted &&
-      (status.availableReplicas ?? 0) === wanted,
+    revision,
+    complete,
+    doneRevision: complete ? revision : before?.doneRevision,
   };
 }
 
@@ -39,6 +44,6 @@ export function rolloutChange(before: RolloutState, after: RolloutState): string
   if (after.revision !== before.revision) {
     return `${after.name}: rollout to revision ${after.revision}${after.complete ? ' complete' : ''}`;
   }
-  if (after.complete && !before.complete) return `${after.name}: rolled out`;
+  if (after.complete && before.doneRevision !== after.revision) return `${after.name}: rolled out`;
   return undefined;
 }

@@ -95,8 +95,8 @@ export class ClusterWatch {
   private async pollDeployments(at: number): Promise<void> {
     const list = await this.apps.listNamespacedDeployment({ namespace: this.namespace });
     for (const object of list.items) {
-      const state = rolloutState(object);
-      const before = this.deployments.get(state.name);
+      const before = this.deployments.get(object.metadata?.name ?? '?');
+      const state = rolloutState(object, before);
       const change = before && rolloutChange(before, state);
       if (change) {
         this.onChange(`deployment ${change}`);
