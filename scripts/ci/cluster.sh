@@ -133,7 +133,7 @@ proof_says() { # name, pattern, timeout seconds
 log "service discovery: Service names resolve from a pod, and each app answers through its Service"
 proof dns dns.mjs NAMES=fullstack-postgres,fullstack-redis,orders-postgres,rabbitmq,fullstack-api,order-service,order-worker,inference-server
 proof_result dns 60
-proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
+proof smoke smoke.mjs EXPECT_VERSION=ci FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
 
@@ -234,7 +234,7 @@ for workload in $(k get deployments,statefulsets -n $NS -o name); do
 done
 log "every Deployment and StatefulSet of the overlay Ready after $((SECONDS - apply_started))s"
 proofs_configmap
-proof smoke smoke.mjs FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
+proof smoke smoke.mjs EXPECT_VERSION=ci FULLSTACK_URL=http://fullstack-api:3000 ORDERS_URL=http://order-service:3001 \
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
 

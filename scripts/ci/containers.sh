@@ -121,5 +121,5 @@ for name in $(podman ps --filter "label=com.docker.compose.project=$project" --f
 done
 
 log "smoke test over the published ports"
-node scripts/ci/smoke.mjs
+EXPECT_VERSION=$TALLER_TAG node scripts/ci/smoke.mjs
 log "passed"

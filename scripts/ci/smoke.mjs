@@ -1,5 +1,6 @@
-// End-to-end smoke test of the compose stack over its published ports: the task board's page and
-// API, an order processed by the worker, a prediction. Plain Node (no dependencies) so that it
+// End-to-end smoke test of the compose stack over its published ports: each app's version (the
+// image's, EXPECT_VERSION when set), the task board's page and API, an order processed by the
+// worker, a prediction. Plain Node (no dependencies) so that it
 // runs against the containers without the repository's node_modules.
 import assert from 'node:assert/strict';
 
@@ -37,6 +38,20 @@ async function json(url, init) {
 
 const ready = (base) => until(`${base}/readyz`, async () => (await fetch(`${base}/readyz`)).ok);
 await Promise.all([ready(FULLSTACK), ready(ORDERS), ready(INFERENCE)]);
+
+// 0. What runs: the version the image was built with, as /version and build_info say.
+for (const [service, base] of [
+  ['fullstack-api', FULLSTACK],
+  ['order-service', ORDERS],
+  ['inference-server', INFERENCE],
+]) {
+  const { body } = await json(`${base}/version`);
+  assert.equal(body.service, service);
+  if (process.env.EXPECT_VERSION) assert.equal(body.version, process.env.EXPECT_VERSION);
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.ok(metrics.includes(`build_info{service="${service}",version="${body.version}"`));
+  console.log(`smoke: ${service} ${body.version} on Node.js ${body.node}`);
+}
 
 // 1. The task board: the page, then a task created and read back through the page's API.
 const page = await fetch(`${FULLSTACK}/`);

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { expressHealthRoutes, type Health } from '@taller/health';
 import {
   expressMetricsHandler,
+  expressVersionHandler,
   expressTelemetry,
   type Logger,
   type Metrics,
@@ -98,6 +99,7 @@ export function buildApp({
   );
   expressHealthRoutes(app, health);
   app.get('/metrics', expressMetricsHandler(metrics));
+  app.get('/version', expressVersionHandler(metrics));
 
   const api = express.Router({ caseSensitive: true });
   // CORS stays off (same-origin only) unless origins are listed.

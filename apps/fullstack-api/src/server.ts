@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfigOrExit } from '@taller/config';
 import { Health, gracefulShutdown, limitServer } from '@taller/health';
 import { createPool } from '@taller/postgres';
-import { createLogger, createMetrics } from '@taller/telemetry';
+import { buildInfo, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
@@ -17,7 +17,7 @@ const config = readConfigOrExit(readConfig, logger);
 
 const pool = createPool(config, { applicationName: 'fullstack-api', logger });
 const redis = createRedis(config);
-const metrics = createMetrics();
+const metrics = createMetrics({ build: buildInfo('fullstack-api') });
 const health = new Health({ checks: dependencyChecks(pool, redis) });
 const app = buildApp({ config, pool, redis, logger, metrics, health });
 

@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { readConfigOrExit } from '@taller/config';
 import { Health, gracefulShutdown, limitServer } from '@taller/health';
-import { createLogger, createMetrics } from '@taller/telemetry';
+import { buildInfo, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
 import { createInferenceMetrics } from './inference/inferenceMetrics.js';
@@ -18,7 +18,7 @@ const logger = createLogger({ name: 'inference-server' });
 
 const config = readConfigOrExit(readConfig, logger);
 
-const metrics = createMetrics();
+const metrics = createMetrics({ build: buildInfo('inference-server') });
 const inferenceMetrics = createInferenceMetrics(metrics.registry);
 const pool = new InferencePool({
   threads: config.INFERENCE_THREADS,

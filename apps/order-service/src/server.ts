@@ -6,7 +6,7 @@ import { readConfigOrExit } from '@taller/config';
 import { gracefulShutdown, Health, limitServer } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool } from '@taller/postgres';
-import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
+import { buildInfo, createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import { readConfig } from './config.js';
@@ -21,7 +21,7 @@ const logger = createLogger({ name: 'order-service' });
 const config = readConfigOrExit(readConfig, logger);
 
 const pool = createPool(config, { applicationName: 'order-service', logger });
-const metrics = createMetrics();
+const metrics = createMetrics({ build: buildInfo('order-service') });
 const serviceMetrics = createServiceMetrics(metrics.registry);
 registerOutboxLagMetrics(metrics.registry, pool, logger);
 const orders = new OrderRepository(pool, {

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
 import { gracefulShutdown, Health, limitServer } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
-import { createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
+import { buildInfo, createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { declareTopology, retryDelays } from './broker/topology.js';
 import { readConfig } from './config.js';
@@ -15,7 +15,7 @@ import { createOrderHandler } from './orders/orderHandler.js';
 const logger = createLogger({ name: 'order-worker' });
 const config = readConfigOrExit(readConfig, logger);
 
-const metrics = createMetrics();
+const metrics = createMetrics({ build: buildInfo('order-worker') });
 const topology = {
   exchange: config.ORDERS_EXCHANGE,
   queue: config.ORDERS_QUEUE,

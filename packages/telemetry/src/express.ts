@@ -50,6 +50,13 @@ export function expressTelemetry(logger: Logger, metrics: Metrics): RequestHandl
   };
 }
 
+/** `GET /version`: the app, its version and its Node.js, as JSON. */
+export function expressVersionHandler(metrics: Metrics): RequestHandler {
+  return (_req, res) => {
+    res.json(metrics.build);
+  };
+}
+
 /** `GET /metrics` in Prometheus text format. */
 export function expressMetricsHandler(metrics: Metrics): RequestHandler {
   return async (_req, res) => {

@@ -48,7 +48,10 @@ export function fastifyFrameworkErrors(
   };
 }
 
-/** Echoes the request id and records RED metrics labelled by route template; serves `GET /metrics`. */
+/**
+ * Echoes the request id and records RED metrics labelled by route template; serves `GET /metrics`
+ * and `GET /version`.
+ */
 export const fastifyTelemetry = fp<{ metrics: Metrics }>(
   (app: FastifyInstance, { metrics }, done) => {
     app.addHook('onRequest', (request, reply, next) => {
@@ -63,6 +66,7 @@ export const fastifyTelemetry = fp<{ metrics: Metrics }>(
     app.get('/metrics', { logLevel: 'silent' }, async (_request, reply) => {
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
+    app.get('/version', async () => metrics.build);
     done();
   },
   { name: '@taller/telemetry' },

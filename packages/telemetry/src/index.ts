@@ -1,12 +1,13 @@
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
+export { buildInfo, type BuildInfo } from './build-info.js';
 export {
   createConsumerMetrics,
   type ConsumerMetrics,
   type ConsumerUtilisation,
 } from './consumer-utilisation.js';
 export { requestIdFrom, REQUEST_ID_HEADER } from './request-id.js';
-export { expressTelemetry, expressMetricsHandler } from './express.js';
+export { expressTelemetry, expressMetricsHandler, expressVersionHandler } from './express.js';
 export {
   fastifyFrameworkErrors,
   fastifyLoggerOptions,

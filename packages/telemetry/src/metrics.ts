@@ -1,7 +1,10 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo, type BuildInfo } from './build-info.js';
 
 export interface Metrics {
   registry: Registry;
+  /** Served as `GET /version` and exported as `build_info`. */
+  build: BuildInfo;
   httpRequestsTotal: Counter<'method' | 'route' | 'status_code'>;
   httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>;
   /** Records one finished HTTP request; `route` must be a template such as `/api/tasks/:id`. */
@@ -13,14 +16,22 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * A registry of its own per app instance (tests run several in one process), with Node's default
- * process metrics and the RED metrics every app exports.
+ * process metrics, the RED metrics every app exports, and `build_info` (always 1, its labels say
+ * which version runs: what a dashboard joins on to show a rollout).
  */
 export function createMetrics({
+  build = buildInfo('unnamed'),
   defaultLabels,
-}: { defaultLabels?: Record<string, string> } = {}): Metrics {
+}: { build?: BuildInfo; defaultLabels?: Record<string, string> } = {}): Metrics {
   const registry = new Registry();
   if (defaultLabels) registry.setDefaultLabels(defaultLabels);
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'build_info',
+    help: 'Always 1; the labels name the service, its version and the Node.js version.',
+    labelNames: ['service', 'version', 'node_version'],
+    registers: [registry],
+  }).set({ service: build.service, version: build.version, node_version: build.node }, 1);
   const labelNames = ['method', 'route', 'status_code'] as const;
   const httpRequestsTotal = new Counter({
     name: 'http_requests_total',
@@ -37,6 +48,7 @@ export function createMetrics({
   });
   return {
     registry,
+    build,
     httpRequestsTotal,
     httpRequestDuration,
     observeRequest(method, route, statusCode, seconds) {

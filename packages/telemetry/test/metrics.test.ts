@@ -5,10 +5,12 @@ import Fastify from 'fastify';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  buildInfo,
   createLogger,
   createMetrics,
   expressMetricsHandler,
   expressTelemetry,
+  expressVersionHandler,
   fastifyLoggerOptions,
   fastifyTelemetry,
 } from '../src/index.js';
@@ -18,9 +20,12 @@ function captureLogs() {
   return { lines, logger: createLogger({ name: 'test', destination }) };
 }
 
+// As the Dockerfiles set it from the image's VERSION.
+const build = buildInfo('items', { APP_VERSION: '1.2.3' });
+
 async function startExpress() {
   const { lines, logger } = captureLogs();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ build });
   const app = express();
   app.use(expressTelemetry(logger, metrics));
   const items = express.Router();
@@ -29,6 +34,7 @@ async function startExpress() {
   });
   app.use('/api/items', items);
   app.get('/metrics', expressMetricsHandler(metrics));
+  app.get('/version', expressVersionHandler(metrics));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -37,7 +43,7 @@ async function startExpress() {
 
 async function startFastify() {
   const { lines, logger } = captureLogs();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ build });
   const app = Fastify(fastifyLoggerOptions(logger));
   await app.register(fastifyTelemetry, { metrics });
   app.get('/api/items/:id', async (request) => ({ id: (request.params as { id: string }).id }));
@@ -86,6 +92,17 @@ describe.each([
       /^http_request_duration_seconds_count\{method="GET",route="\/api\/items\/:id",status_code="200"\} 3$/m,
     );
     expect(families.some((family) => family.name === 'process_cpu_user_seconds_total')).toBe(true);
+  });
+
+  it('says which version runs: GET /version and the build_info metric', async () => {
+    const server = await start();
+    servers.push(server);
+    const version = await (await fetch(`${server.url}/version`)).json();
+    expect(version).toEqual({ service: 'items', version: '1.2.3', node: process.versions.node });
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain(
+      `build_info{service="items",version="1.2.3",node_version="${process.versions.node}"} 1`,
+    );
   });
 
   it('keeps a safe caller request id, replaces an unsafe one, and logs it as JSON', async () => {
