@@ -35,6 +35,18 @@ async function start(env: Record<string, string>): Promise<TestApp> {
   return app;
 }
 
+/** An app whose Redis stays out of service for 3 s once it fails, and a task "v1" it has cached. */
+async function startWithCachedTask() {
+  const app = await start({ REDIS_URL: redis.url, REDIS_COOLDOWN_MS: '3000' });
+  const { body: task } = await call<TaskJson>(app.url, 'POST', '/api/tasks', {
+    json: { title: 'v1' },
+  });
+  const read = () => call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`);
+  await read();
+  expect((await read()).body.title).toBe('v1'); // cached
+  return { app, task, read };
+}
+
 /** Full CRUD through the API, checking every answer against what was written. */
 async function exerciseApi(url: string): Promise<void> {
   const created = await call<TaskJson>(url, 'POST', '/api/tasks', {
@@ -97,13 +109,7 @@ describe('when Redis goes away', () => {
   });
 
   it('survives a Redis that stops answering, and never serves what it cached before', async () => {
-    const app = await start({ REDIS_URL: redis.url, REDIS_COOLDOWN_MS: '3000' });
-    const { body: task } = await call<TaskJson>(app.url, 'POST', '/api/tasks', {
-      json: { title: 'v1' },
-    });
-    const read = () => call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`);
-    await read();
-    expect((await read()).body.title).toBe('v1'); // cached
+    const { app, task, read } = await startWithCachedTask();
 
     redis.freeze();
     try {
@@ -144,13 +150,7 @@ describe('when Redis goes away', () => {
   });
 
   it('remembers a bounded number of invalidations through a long outage, and serves no stale entry after', async () => {
-    const app = await start({ REDIS_URL: redis.url, REDIS_COOLDOWN_MS: '3000' });
-    const { body: task } = await call<TaskJson>(app.url, 'POST', '/api/tasks', {
-      json: { title: 'v1' },
-    });
-    const read = () => call<TaskJson>(app.url, 'GET', `/api/tasks/${task.id}`);
-    await read();
-    expect((await read()).body.title).toBe('v1'); // cached
+    const { app, task, read } = await startWithCachedTask();
     const { rows: others } = await app.pool.query<{ id: string }>(
       "INSERT INTO tasks (title) SELECT 'deleted during the outage' FROM generate_series(1, 1100) RETURNING id",
     );
