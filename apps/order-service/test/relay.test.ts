@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerConnection } from '@taller/messaging';
 import {
   amqpUrl,
-  blockPublishers,
   captureLines,
   deleteBrokerObjects,
   metricValue,
@@ -13,6 +12,7 @@ import {
   waitFor,
 } from '@taller/testing';
 import { createLogger, type Logger } from '@taller/telemetry';
+import type { ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareTopology } from '../src/broker/topology.js';
@@ -22,7 +22,7 @@ import { OrderRepository } from '../src/orders/OrderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
 import { registerOutboxLagMetrics } from '../src/outbox/outboxLag.js';
 import { OutboxRelay } from '../src/outbox/outboxRelay.js';
-import { brokerNames } from './support/broker.js';
+import { brokerNames, withholdConfirms } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
 import { orderBody } from './support/orders.js';
 
@@ -54,6 +54,7 @@ async function connectBroker() {
 function relayFor(
   broker: BrokerConnection,
   options: {
+    channel?: () => ConfirmChannel | undefined;
     batchSize?: number;
     concurrency?: number;
     retentionSeconds?: number;
@@ -66,7 +67,7 @@ function relayFor(
   const metrics = createServiceMetrics(registry);
   const relay = new OutboxRelay({
     pool: db.pool,
-    channel: () => broker.publisher,
+    channel: options.channel ?? (() => broker.publisher),
     exchange: options.exchange ?? names.exchange,
     batchSize: options.batchSize ?? 100,
     concurrency: options.concurrency ?? 1,
@@ -263,17 +264,59 @@ describe('outbox relay', () => {
   });
 });
 
-describe('outbox relay and a blocked broker', () => {
-  it('gives up on confirms in time, keeps the rows, stops promptly, and publishes them once unblocked', async () => {
+describe('outbox relay and a crash', () => {
+  it('marks each row sent as its confirm arrives: a crash repeats only the rows still unconfirmed', async () => {
+    const broker = await connectBroker();
+    await waitFor(
+      'an empty outbox',
+      async () => (await relayFor(broker).relay.relayBatch()) === 'empty',
+    );
+    const tap = await tapExchange(names.exchange, ['order.created']);
+    taps.push(tap);
+    const ids = await createOrders(10);
+
+    // The broker takes all ten, but the confirms of the last three never arrive.
+    let published = 0;
+    const held = withholdConfirms(broker.publisher!, () => (published += 1) > 7);
+    const { relay } = relayFor(broker, { channel: () => held, confirmTimeoutMs: 3000 });
+    const batch = relay.relayBatch();
+    await waitFor('the seven confirmed rows marked sent', async () => (await unsent()) === 3, {
+      timeoutMs: 2000,
+    });
+    // The process dies: its claim transaction ends with its connection.
+    await db.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = current_database() AND state = 'idle in transaction'`,
+    );
+    // The next relay (a restarted replica) publishes again only the three, once the server has
+    // ended the dead process's session.
+    const { relay: restarted } = relayFor(await connectBroker());
+    await waitFor(
+      'the three published again',
+      async () => (await restarted.relayBatch()) === 'partial',
+    );
+    expect(await unsent()).toBe(0);
+    await waitFor('13 messages', () => tap.messages.length >= 13);
+    const orderIds = tap.bodies().map((body) => body.orderId as string);
+    expect(orderIds).toHaveLength(13);
+    expect(orderIds.slice(10)).toEqual(ids.slice(7));
+    await expect(batch).rejects.toThrow();
+  });
+});
+
+describe('outbox relay and a broker that does not confirm', () => {
+  it('gives up on confirms in time, keeps the rows, stops promptly, and publishes them once confirms come back', async () => {
     const broker = await connectBroker();
     const tap = await tapExchange(names.exchange, ['order.created']);
     taps.push(tap);
-    const { relay, registry } = relayFor(broker, { confirmTimeoutMs: 500 });
+    let confirming = true;
+    const channel = () => broker.publisher && withholdConfirms(broker.publisher, () => !confirming);
+    const { relay, registry } = relayFor(broker, { channel, confirmTimeoutMs: 500 });
     await waitFor('an empty outbox', async () => (await relay.relayBatch()) === 'empty');
     const ids = await createOrders(5);
 
-    // RabbitMQ's memory alarm: it stops reading from publishing connections, so no confirm comes.
-    const unblock = await blockPublishers();
+    // A broker blocked by an alarm sends no confirm.
+    confirming = false;
     try {
       const started = performance.now();
       expect(await relay.relayBatch()).toBe('blocked');
@@ -285,7 +328,7 @@ describe('outbox relay and a blocked broker', () => {
           'outbox_publish_failures_total{reason="confirm_timeout"}',
         ),
       ).toBe(5);
-      // Nothing holds a connection or a row lock: the pool is free and a shutdown is prompt.
+      // Nothing holds a connection or a lock: the pool is free and a shutdown is prompt.
       relay.start();
       await sleep(200);
       const stopping = performance.now();
@@ -293,7 +336,7 @@ describe('outbox relay and a blocked broker', () => {
       expect(performance.now() - stopping).toBeLessThan(2500);
       expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
     } finally {
-      await unblock();
+      confirming = true;
     }
 
     await waitFor('an empty outbox', async () => {
