@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  ConfirmTimeoutError,
   deadLetter,
   isChannelClosed,
   parseMessage,
@@ -127,6 +128,17 @@ export function createOrderHandler(options: OrderHandlerOptions): MessageHandler
           'channel closed before the result was confirmed; the broker redelivers the order',
         );
         stopTimer({ outcome: 'redelivered' });
+        return;
+      }
+      if (error instanceof ConfirmTimeoutError) {
+        // The broker is not confirming (an alarm, say), not the order failing: however long
+        // that lasts, the order waits in the queue with its retries intact.
+        logger.warn(
+          { orderId: order.orderId, err: error },
+          'the broker did not confirm the result in time; requeueing the order without spending a retry',
+        );
+        settle(channel, message, 'requeue');
+        stopTimer({ outcome: 'requeued' });
         return;
       }
       const detail = (error as Error).message;
