@@ -385,7 +385,7 @@ describe('probes and metrics', () => {
     expect(ready.status).toBe(200);
     expect(ready.body.checks?.database?.status).toBe('ok');
     const text = await (await fetch(`${url}/metrics`)).text();
-    expect(text).toMatch(/^orders_created_total [1-9]/m);
+    expect(text).toMatch(/^order_service_orders_created_total [1-9]/m);
     expect(text).toMatch(
       /^http_requests_total\{method="POST",route="\/orders",status_code="202"\}/m,
     );

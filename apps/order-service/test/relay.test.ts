@@ -115,7 +115,10 @@ describe('outbox relay', () => {
     expect(await relay.relayBatch()).toBe('blocked');
     expect(await unsent()).toBe(3);
     expect(
-      metricValue(await registry.metrics(), 'outbox_publish_failures_total{reason="unroutable"}'),
+      metricValue(
+        await registry.metrics(),
+        'order_service_outbox_publish_failures_total{reason="unroutable"}',
+      ),
     ).toBe(3);
 
     const tap = await tapExchange(names.exchange, ['order.created']);
@@ -134,7 +137,7 @@ describe('outbox relay', () => {
       expect(message.fields.routingKey).toBe('order.created');
     }
     expect(tap.bodies().map((body) => body.orderId)).toEqual(ids);
-    expect(metricValue(await registry.metrics(), 'orders_published_total')).toBe(3);
+    expect(metricValue(await registry.metrics(), 'order_service_orders_published_total')).toBe(3);
   });
 
   it('shares the outbox between two replicas, two batches each, without publishing a row twice', async () => {
@@ -155,7 +158,7 @@ describe('outbox relay', () => {
     expect(new Set(orderIds)).toEqual(ids);
     const published = await Promise.all(
       replicas.map(async ({ registry }) =>
-        metricValue(await registry.metrics(), 'orders_published_total'),
+        metricValue(await registry.metrics(), 'order_service_orders_published_total'),
       ),
     );
     expect(published[0]! + published[1]!).toBe(300);
@@ -170,15 +173,17 @@ describe('outbox relay', () => {
       `UPDATE outbox SET created_at = now() - interval '42 seconds' WHERE sent_at IS NULL`,
     );
     let text = await registry.metrics();
-    expect(metricValue(text, 'outbox_pending_messages')).toBe(2);
-    expect(metricValue(text, 'outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(42);
+    expect(metricValue(text, 'order_service_outbox_pending_messages')).toBe(2);
+    expect(
+      metricValue(text, 'order_service_outbox_oldest_pending_age_seconds'),
+    ).toBeGreaterThanOrEqual(42);
 
     const { relay } = relayFor(brokers[0]!);
     await relay.relayBatch();
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the one-second reuse of a reading
     text = await registry.metrics();
-    expect(metricValue(text, 'outbox_pending_messages')).toBe(0);
-    expect(metricValue(text, 'outbox_oldest_pending_age_seconds')).toBe(0);
+    expect(metricValue(text, 'order_service_outbox_pending_messages')).toBe(0);
+    expect(metricValue(text, 'order_service_outbox_oldest_pending_age_seconds')).toBe(0);
   });
 
   it('purges sent rows once past the retention', async () => {
@@ -238,7 +243,7 @@ describe('outbox relay', () => {
       async () =>
         metricValue(
           await registry.metrics(),
-          'outbox_publish_failures_total{reason="unroutable"}',
+          'order_service_outbox_publish_failures_total{reason="unroutable"}',
         ) >= 6,
     );
     expect(refused()).toHaveLength(1);
@@ -325,7 +330,7 @@ describe('outbox relay and a broker that does not confirm', () => {
       expect(
         metricValue(
           await registry.metrics(),
-          'outbox_publish_failures_total{reason="confirm_timeout"}',
+          'order_service_outbox_publish_failures_total{reason="confirm_timeout"}',
         ),
       ).toBe(5);
       // Nothing holds a connection or a lock: the pool is free and a shutdown is prompt.

@@ -101,7 +101,7 @@ describe('order-worker', () => {
     expect(message!.fields.routingKey).toBe('order.processed');
     await waitFor(
       'the order acked',
-      async () => (await metric(worker, 'orders_processed_total')) === 1,
+      async () => (await metric(worker, 'order_worker_orders_processed_total')) === 1,
     );
     expect(await queueDepth(names.queue)).toBe(0);
     expect(await worker.stop()).toBe(0);
@@ -140,7 +140,9 @@ describe('order-worker', () => {
       expect(header(message, 'x-original-exchange')).toBe(names.exchange);
       expect(header(message, 'x-original-routing-key')).toBe('order.created');
     }
-    expect(await metric(worker, 'orders_dead_lettered_total{reason="invalid_schema"}')).toBe(3);
+    expect(
+      await metric(worker, 'order_worker_messages_dead_lettered_total{reason="invalid_schema"}'),
+    ).toBe(3);
     expect(await queueDepth(names.queue)).toBe(0);
   });
 
@@ -158,8 +160,8 @@ describe('order-worker', () => {
     expect(JSON.parse(results.messages[0]!.content.toString())).toMatchObject({
       orderId: order.orderId,
     });
-    expect(await metric(worker, 'orders_retried_total')).toBe(2);
-    expect(await metric(worker, 'orders_processed_total')).toBe(1);
+    expect(await metric(worker, 'order_worker_orders_retried_total')).toBe(2);
+    expect(await metric(worker, 'order_worker_orders_processed_total')).toBe(1);
     for (const delay of [100, 200, 400])
       expect(await queueDepth(`${names.queue}.retry.${delay}ms`)).toBe(0);
   });
@@ -178,7 +180,9 @@ describe('order-worker', () => {
     );
     expect(header(dead!, 'x-retries')).toBe(2);
     expect(JSON.parse(dead!.content.toString())).toEqual(order);
-    expect(await metric(worker, 'orders_dead_lettered_total{reason="retries_exhausted"}')).toBe(1);
+    expect(
+      await metric(worker, 'order_worker_messages_dead_lettered_total{reason="retries_exhausted"}'),
+    ).toBe(1);
   });
 
   it('never acks an order whose result no queue would take: it retries, then dead-letters it', async () => {
@@ -186,7 +190,7 @@ describe('order-worker', () => {
     await publisher.publish(orderCreated());
     const [dead] = await drainQueue(`${names.queue}.dlq`, 1);
     expect(header(dead!, 'x-dead-letter-detail')).toMatch(/no queue is bound/);
-    expect(await metric(worker, 'orders_processed_total')).toBe(0);
+    expect(await metric(worker, 'order_worker_orders_processed_total')).toBe(0);
   });
 
   it('logs a lost broker connection with the reason the broker gave, and reconnects', async () => {
@@ -227,10 +231,10 @@ describe('order-worker', () => {
     proxy.release();
     await waitFor(
       'the order processed',
-      async () => (await metric(worker, 'orders_processed_total')) === 1,
+      async () => (await metric(worker, 'order_worker_orders_processed_total')) === 1,
     );
     expect(await queueDepth(`${names.queue}.dlq`)).toBe(0);
-    expect(await metric(worker, 'orders_retried_total')).toBe(0);
+    expect(await metric(worker, 'order_worker_orders_retried_total')).toBe(0);
     expect(new Set(results.bodies().map((body) => body.orderId))).toEqual(new Set([order.orderId]));
   });
 

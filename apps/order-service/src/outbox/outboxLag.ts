@@ -7,7 +7,7 @@ import { Gauge, type Registry } from 'prom-client';
 const FRESH_MS = 1000;
 
 /**
- * `outbox_pending_messages` and `outbox_oldest_pending_age_seconds`, read from the database at
+ * `order_service_outbox_pending_messages` and `order_service_outbox_oldest_pending_age_seconds`, read from the database at
  * scrape time: how far publishing lags behind accepted orders, whatever replica wrote them.
  */
 export function registerOutboxLagMetrics(registry: Registry, pool: pg.Pool, logger: Logger): void {
@@ -39,7 +39,7 @@ export function registerOutboxLagMetrics(registry: Registry, pool: pg.Pool, logg
     return done;
   };
   new Gauge({
-    name: 'outbox_pending_messages',
+    name: 'order_service_outbox_pending_messages',
     help: 'Outbox messages not yet confirmed by the broker.',
     registers: [registry],
     async collect() {
@@ -47,7 +47,7 @@ export function registerOutboxLagMetrics(registry: Registry, pool: pg.Pool, logg
     },
   });
   new Gauge({
-    name: 'outbox_oldest_pending_age_seconds',
+    name: 'order_service_outbox_oldest_pending_age_seconds',
     help: 'Age of the oldest outbox message not yet confirmed by the broker (0 when none).',
     registers: [registry],
     async collect() {
