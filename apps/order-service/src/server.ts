@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
-import { gracefulShutdown, Health, limitServer } from '@taller/health';
+import { gracefulShutdown, Health, limitServer, urlOf } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool } from '@taller/postgres';
 import { buildInfo, createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
@@ -91,19 +91,24 @@ const app = await buildApp({
 limitServer(app.server, config);
 await app.listen({ host: config.HOST, port: config.PORT });
 
-const shutdown = gracefulShutdown({
-  health,
+gracefulShutdown({
+  app: {
+    server: app.server,
+    url: urlOf(app.server),
+    health,
+    // Closed in reverse: consumer (finishes and acks in-flight results), relay (finishes its batch),
+    // broker connection, database pool.
+    resources: [
+      { name: 'postgres', close: () => pool.end() },
+      { name: 'rabbitmq', close: () => broker.close() },
+      { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'results consumer', close: () => consumer.stop() },
+    ],
+  },
   logger,
-  server: app.server,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-// Closed in reverse: consumer (finishes and acks in-flight results), relay (finishes its batch),
-// broker connection, database pool.
-shutdown.onClose('postgres', () => pool.end());
-shutdown.onClose('rabbitmq', () => broker.close());
-shutdown.onClose('outbox relay', () => relay.stop());
-shutdown.onClose('results consumer', () => consumer.stop());
 
 relay.start();
 health.markStarted();
