@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expressHealthRoutes, type Health } from '@taller/health';
+import { registerPoolMetrics } from '@taller/postgres';
 import {
   expressMetricsHandler,
   expressVersionHandler,
@@ -13,7 +14,6 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config } from './config.js';
-import { registerPoolMetrics } from './db/poolMetrics.js';
 import { errorHandler, notFound } from './http/errorHandler.js';
 import { rateLimit } from './http/rateLimit.js';
 import { RedisAvailability } from './redis/redisAvailability.js';

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
 import { gracefulShutdown, Health, limitServer, urlOf } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
-import { createPool } from '@taller/postgres';
+import { createPool, registerPoolMetrics } from '@taller/postgres';
 import { buildInfo, createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
@@ -22,6 +22,7 @@ const config = readConfigOrExit(readConfig, logger);
 
 const pool = createPool(config, { applicationName: 'order-service', logger });
 const metrics = createMetrics({ build: buildInfo('order-service') });
+registerPoolMetrics(metrics.registry, pool);
 const serviceMetrics = createServiceMetrics(metrics.registry);
 registerOutboxLagMetrics(metrics.registry, pool, logger);
 const orders = new OrderRepository(pool, {

@@ -5,6 +5,7 @@ export {
   type ConnectionSettings,
 } from './settings.js';
 export { createPool, type PoolOptions } from './pool.js';
+export { registerPoolMetrics } from './pool-metrics.js';
 export {
   databaseError,
   classifyDatabaseError,

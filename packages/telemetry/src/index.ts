@@ -14,3 +14,16 @@ export {
   fastifyTelemetry,
   type RouterFailure,
 } from './fastify.js';
+export {
+  ApiError,
+  OverloadedError,
+  errorBody,
+  type ApiErrorOptions,
+  type ErrorBody,
+  type FieldProblem,
+} from './api-error.js';
+export {
+  fastifyApiErrors,
+  fastifyRouterErrors,
+  type FastifyApiErrorsOptions,
+} from './fastify-errors.js';
