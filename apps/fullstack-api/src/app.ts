@@ -19,7 +19,7 @@ import { rateLimit } from './http/rateLimit.js';
 import { RedisAvailability } from './redis/redisAvailability.js';
 import { TaskCache } from './tasks/taskCache.js';
 import { createTaskMetrics } from './tasks/taskMetrics.js';
-import { TaskRepository } from './tasks/TaskRepository.js';
+import { TaskRepository } from './tasks/taskRepository.js';
 import { taskRoutes } from './tasks/taskRoutes.js';
 
 // The same folder from src/ (tsx) and dist/ (the image).

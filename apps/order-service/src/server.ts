@@ -12,7 +12,7 @@ import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import { readConfig } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
 import { createServiceMetrics } from './metrics.js';
-import { OrderRepository } from './orders/OrderRepository.js';
+import { OrderRepository } from './orders/orderRepository.js';
 import { registerOutboxLagMetrics } from './outbox/outboxLag.js';
 import { OutboxRelay } from './outbox/outboxRelay.js';
 import { createResultHandler } from './results/resultHandler.js';

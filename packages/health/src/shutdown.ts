@@ -1,7 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
-import type { RunningApp } from './running-app.js';
+import type { RunningApp } from './runningApp.js';
 
 interface ShutdownLogger {
   info(obj: object, msg?: string): void;

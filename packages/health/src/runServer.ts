@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { readConfigOrExit } from '@taller/config';
 import { createLogger, type Logger } from '@taller/telemetry';
-import type { RunningApp } from './running-app.js';
+import type { RunningApp } from './runningApp.js';
 import { gracefulShutdown } from './shutdown.js';
 
 /** What every app's settings hold for the process around it. */

@@ -4,7 +4,7 @@ import type {
   FastifyRequest,
   FastifySchemaValidationError,
 } from 'fastify';
-import { ApiError, errorBody, type FieldProblem } from './api-error.js';
+import { ApiError, errorBody, type FieldProblem } from './apiError.js';
 import { fastifyFrameworkErrors } from './fastify.js';
 
 const PARTS: Record<string, { code: string; name: string }> = {
