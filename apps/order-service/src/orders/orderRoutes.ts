@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
+import { ApiError } from '@taller/telemetry';
 import type { Counter } from 'prom-client';
-import { ApiError } from '../http/apiError.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Order, OrderRepository } from './orderRepository.js';
 import {

@@ -8,9 +8,8 @@ import {
   type MessageHandler,
 } from '@taller/messaging';
 import { databaseError, isDatabaseUnavailable } from '@taller/postgres';
-import type { Logger } from '@taller/telemetry';
+import { OverloadedError, type Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
-import { WriteQueueFullError } from '../db/writeBatcher.js';
 import { orderResultV1, type OrderResultV1 } from '../messages/orderResult.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { FinalStatus, OrderRepository } from '../orders/orderRepository.js';
@@ -114,7 +113,7 @@ async function waitForDatabase(
   error: unknown,
   attempt: number,
 ): Promise<boolean> {
-  if (!isDatabaseUnavailable(error) && !(error instanceof WriteQueueFullError)) {
+  if (!isDatabaseUnavailable(error) && !(error instanceof OverloadedError)) {
     await deadLetterResult(options, message, channel, {
       code: 'apply_failed',
       detail: (error as Error).message,
