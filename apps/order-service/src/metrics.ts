@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { OutboxLag } from './outbox/outboxLag.js';
 
 /** order-service's domain metrics, beside the RED and process metrics of @taller/telemetry. */
 export function createServiceMetrics(registry: Registry) {
@@ -52,3 +53,23 @@ export function createServiceMetrics(registry: Registry) {
 }
 
 export type ServiceMetrics = ReturnType<typeof createServiceMetrics>;
+
+/** The outbox lag gauges, read from the database at scrape time (see outboxLagReader). */
+export function registerOutboxLagMetrics(registry: Registry, read: () => Promise<OutboxLag>): void {
+  new Gauge({
+    name: 'order_service_outbox_pending_messages',
+    help: 'Outbox messages not yet confirmed by the broker.',
+    registers: [registry],
+    async collect() {
+      this.set((await read()).pending);
+    },
+  });
+  new Gauge({
+    name: 'order_service_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest outbox message not yet confirmed by the broker (0 when none).',
+    registers: [registry],
+    async collect() {
+      this.set((await read()).oldestAgeSeconds);
+    },
+  });
+}

@@ -7,9 +7,9 @@ import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import type { Config } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
-import { createServiceMetrics } from './metrics.js';
+import { createServiceMetrics, registerOutboxLagMetrics } from './metrics.js';
 import { OrderRepository } from './orders/orderRepository.js';
-import { registerOutboxLagMetrics } from './outbox/outboxLag.js';
+import { outboxLagReader } from './outbox/outboxLag.js';
 import { OutboxRelay } from './outbox/outboxRelay.js';
 import { createResultHandler } from './results/resultHandler.js';
 
@@ -25,7 +25,7 @@ export async function startApp(
   const metrics = createMetrics({ build: buildInfo('order-service') });
   registerPoolMetrics(metrics.registry, pool);
   const serviceMetrics = createServiceMetrics(metrics.registry);
-  registerOutboxLagMetrics(metrics.registry, pool, logger);
+  registerOutboxLagMetrics(metrics.registry, outboxLagReader(pool, logger));
   const orders = new OrderRepository(pool, {
     maxBatch: config.DATABASE_WRITE_BATCH_MAX,
     maxConcurrentBatches: config.DATABASE_WRITE_CONCURRENCY,

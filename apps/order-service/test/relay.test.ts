@@ -17,10 +17,10 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareTopology } from '../src/broker/topology.js';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
-import { createServiceMetrics } from '../src/metrics.js';
+import { createServiceMetrics, registerOutboxLagMetrics } from '../src/metrics.js';
 import { OrderRepository } from '../src/orders/orderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
-import { registerOutboxLagMetrics } from '../src/outbox/outboxLag.js';
+import { outboxLagReader } from '../src/outbox/outboxLag.js';
 import { OutboxRelay } from '../src/outbox/outboxRelay.js';
 import { brokerNames, withholdConfirms } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
@@ -167,7 +167,7 @@ describe('outbox relay', () => {
 
   it('exports the outbox lag: unsent count and the age of the oldest', async () => {
     const registry = new Registry();
-    registerOutboxLagMetrics(registry, db.pool, logger);
+    registerOutboxLagMetrics(registry, outboxLagReader(db.pool, logger));
     await createOrders(2);
     await db.pool.query(
       `UPDATE outbox SET created_at = now() - interval '42 seconds' WHERE sent_at IS NULL`,
