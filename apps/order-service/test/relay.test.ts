@@ -288,10 +288,11 @@ describe('outbox relay and a crash', () => {
     await waitFor('the seven confirmed rows marked sent', async () => (await unsent()) === 3, {
       timeoutMs: 2000,
     });
-    // The process dies: its claim transaction ends with its connection.
+    // The process dies: the session holding its claim ends with its connection.
     await db.pool.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-       WHERE datname = current_database() AND state = 'idle in transaction'`,
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+       WHERE locktype = 'advisory'
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     // The next relay (a restarted replica) publishes again only the three, once the server has
     // ended the dead process's session.

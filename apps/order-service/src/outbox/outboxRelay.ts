@@ -19,7 +19,7 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number;
   /**
    * Longest wait for the broker's confirms of a batch (a blocked broker never sends them); the
-   * batch's transaction, which holds its rows locked, is bounded on the server a little later.
+   * session holding the batch's locks is ended by the server a little later if this process stalls.
    */
   confirmTimeoutMs: number;
   retentionSeconds: number;
@@ -38,8 +38,8 @@ interface OutboxRow {
 }
 
 /**
- * Marks confirmed rows sent, in as few short transactions as the confirms allow: one mark at a
- * time, each taking every confirm that arrived while the previous one ran.
+ * Marks confirmed rows sent on the batch's own connection, in as few statements as the confirms
+ * allow: one mark at a time, each taking every confirm that arrived while the previous one ran.
  */
 class SentMarks {
   readonly #pending: string[] = [];
@@ -48,7 +48,7 @@ class SentMarks {
   marked = 0;
 
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly claim: pg.PoolClient,
     private readonly published: ServiceMetrics['ordersPublished'],
   ) {}
 
@@ -69,7 +69,7 @@ class SentMarks {
       try {
         // Losing a mark in a database crash only publishes those rows again, so the mark's
         // commit need not wait for the disk (synchronous_commit off for this statement).
-        await this.pool.query(
+        await this.claim.query(
           `UPDATE outbox SET sent_at = clock_timestamp()
            FROM (SELECT set_config('synchronous_commit', 'off', true)) AS this_transaction
            WHERE id = ANY($1::bigint[])`,
@@ -147,14 +147,13 @@ export class OutboxRelay {
     const channel = this.#options.channel();
     if (!channel) return 'blocked';
     this.#nudged = false; // this batch sees every row committed before now
-    // The claim: a transaction holding the batch's locks, ended once every confirm is in.
+    // The claim: the session holding the batch's locks, until every confirm is in and marked.
     const claim = await pool.connect();
     let batch: { selected: number; sent: number; failures: unknown[] };
     try {
       batch = await this.#publishBatch(claim, channel);
     } catch (error) {
-      await claim.query('ROLLBACK').catch(() => undefined);
-      claim.release(true); // its state is unknown: do not pool it
+      claim.release(true); // ending the session frees its locks; its state is unknown
       throw error;
     }
     claim.release();
@@ -185,25 +184,25 @@ export class OutboxRelay {
   }
 
   /**
-   * Claims up to a batch of unsent rows with transaction-scoped advisory locks (not row locks,
-   * which would block marking them sent from another connection), publishes them, and marks each
-   * one sent as soon as its confirm arrives, in its own short transaction. A crash therefore
-   * repeats only the rows still waiting for their confirm (and those of a mark in progress); it
-   * ends the claim transaction, so their locks go with it.
+   * Claims up to a batch of unsent rows with session-level advisory locks (not row locks, which
+   * would keep its own marks waiting until a transaction ended), publishes them, and marks each
+   * one sent as soon as its confirm arrives, on the same connection. A crash therefore repeats
+   * only the rows still waiting for their confirm (and those of a mark in progress): the server
+   * ends the dead process's session, and its locks with it.
    */
   async #publishBatch(claim: pg.PoolClient, channel: ConfirmChannel) {
     const { exchange, batchSize, confirmTimeoutMs } = this.#options;
     // The index scan in id order (no seq scan and sort, no bitmap scan) tries the lock only on
     // the rows it returns, and marks index entries of rows already sent as dead the first time
     // it meets them, so a busy outbox stays cheap to read between two vacuums. If this process
-    // stalls inside the transaction, the server ends it (and frees its locks) shortly after the
-    // confirms would have timed out.
+    // stalls while it holds the locks, the server ends its session shortly after the confirms
+    // would have timed out.
     await claim.query(
-      `BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
-       SET LOCAL idle_in_transaction_session_timeout = ${confirmTimeoutMs + 5000}`,
+      `SET idle_session_timeout = ${confirmTimeoutMs + 5000};
+       BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`,
     );
     const locked = await claim.query<{ id: string }>(
-      `SELECT id FROM outbox WHERE sent_at IS NULL AND pg_try_advisory_xact_lock(id)
+      `SELECT id FROM outbox WHERE sent_at IS NULL AND pg_try_advisory_lock(id)
        ORDER BY id LIMIT $1`,
       [batchSize],
     );
@@ -214,7 +213,8 @@ export class OutboxRelay {
        WHERE id = ANY($1::bigint[]) AND sent_at IS NULL ORDER BY id`,
       [locked.rows.map((row) => row.id)],
     );
-    const marks = new SentMarks(this.#options.pool, this.#options.metrics.ordersPublished);
+    await claim.query('COMMIT');
+    const marks = new SentMarks(claim, this.#options.metrics.ordersPublished);
     const timestamp = Math.floor(Date.now() / 1000);
     const confirms = await Promise.allSettled(
       rows.map(async (row) => {
@@ -230,7 +230,7 @@ export class OutboxRelay {
       }),
     );
     await marks.settled();
-    await claim.query('COMMIT');
+    await claim.query('SELECT pg_advisory_unlock_all(); RESET idle_session_timeout');
     const failures = confirms.flatMap((confirm): unknown[] =>
       confirm.status === 'rejected' ? [confirm.reason] : [],
     );
