@@ -2,12 +2,18 @@ import { hostname } from 'node:os';
 import { Health, limitServer, urlOf, type RunningApp } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool, registerPoolMetrics } from '@taller/postgres';
-import { buildInfo, createConsumerMetrics, createMetrics, type Logger } from '@taller/telemetry';
+import {
+  buildInfo,
+  createConsumerMetrics,
+  createMetrics,
+  type Logger,
+  type Metrics,
+} from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import type { Config } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
-import { createServiceMetrics, registerOutboxLagMetrics } from './metrics.js';
+import { createServiceMetrics, registerOutboxLagMetrics, type ServiceMetrics } from './metrics.js';
 import { OrderRepository } from './orders/orderRepository.js';
 import { outboxLagReader } from './outbox/outboxLag.js';
 import { OutboxRelay } from './outbox/outboxRelay.js';
@@ -31,39 +37,8 @@ export async function startApp(
     maxConcurrentBatches: config.DATABASE_WRITE_CONCURRENCY,
     maxQueued: config.DATABASE_WRITE_QUEUE_MAX,
   });
-
-  const consumer: QueueConsumer = new QueueConsumer({
-    queue: config.RESULTS_QUEUE,
-    prefetch: config.RESULTS_PREFETCH,
-    logger,
-    utilisation: createConsumerMetrics(metrics.registry).track(
-      config.RESULTS_QUEUE,
-      config.RESULTS_PREFETCH,
-    ),
-    handler: createResultHandler({
-      orders,
-      deadLetterQueue: deadLetterQueueOf(config.RESULTS_QUEUE),
-      logger,
-      metrics: serviceMetrics,
-      stopping: () => consumer.stopping,
-    }),
-  });
-  const topology = {
-    exchange: config.ORDERS_EXCHANGE,
-    resultsQueue: config.RESULTS_QUEUE,
-    queueType: config.QUEUE_TYPE,
-  };
-  const broker = await BrokerConnection.open({
-    url: config.AMQP_URL,
-    name: `order-service@${hostname()}`,
-    logger,
-    initialDelayMs: config.AMQP_RECONNECT_INITIAL_DELAY_MS,
-    maxDelayMs: config.AMQP_RECONNECT_MAX_DELAY_MS,
-    setup: async ({ publisher, openChannel }) => {
-      await declareTopology(publisher, topology);
-      await consumer.attach(await openChannel());
-    },
-  });
+  const consumer = resultsConsumer(config, { orders, logger, metrics, serviceMetrics });
+  const broker = await openBroker(config, logger, consumer);
   const relay = new OutboxRelay({
     pool,
     channel: () => broker.publisher,
@@ -104,4 +79,57 @@ export async function startApp(
       { name: 'results consumer', close: () => consumer.stop() },
     ],
   };
+}
+
+/** The consumer of order results, attached to each new broker connection. */
+function resultsConsumer(
+  config: Config,
+  deps: {
+    orders: OrderRepository;
+    logger: Logger;
+    metrics: Metrics;
+    serviceMetrics: ServiceMetrics;
+  },
+): QueueConsumer {
+  const consumer: QueueConsumer = new QueueConsumer({
+    queue: config.RESULTS_QUEUE,
+    prefetch: config.RESULTS_PREFETCH,
+    logger: deps.logger,
+    utilisation: createConsumerMetrics(deps.metrics.registry).track(
+      config.RESULTS_QUEUE,
+      config.RESULTS_PREFETCH,
+    ),
+    handler: createResultHandler({
+      orders: deps.orders,
+      deadLetterQueue: deadLetterQueueOf(config.RESULTS_QUEUE),
+      logger: deps.logger,
+      metrics: deps.serviceMetrics,
+      stopping: () => consumer.stopping,
+    }),
+  });
+  return consumer;
+}
+
+/** The RabbitMQ connection: declares the topology and attaches the consumer on every connect. */
+function openBroker(
+  config: Config,
+  logger: Logger,
+  consumer: QueueConsumer,
+): Promise<BrokerConnection> {
+  const topology = {
+    exchange: config.ORDERS_EXCHANGE,
+    resultsQueue: config.RESULTS_QUEUE,
+    queueType: config.QUEUE_TYPE,
+  };
+  return BrokerConnection.open({
+    url: config.AMQP_URL,
+    name: `order-service@${hostname()}`,
+    logger,
+    initialDelayMs: config.AMQP_RECONNECT_INITIAL_DELAY_MS,
+    maxDelayMs: config.AMQP_RECONNECT_MAX_DELAY_MS,
+    setup: async ({ publisher, openChannel }) => {
+      await declareTopology(publisher, topology);
+      await consumer.attach(await openChannel());
+    },
+  });
 }

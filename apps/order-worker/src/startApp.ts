@@ -1,9 +1,15 @@
 import { hostname } from 'node:os';
 import { Health, limitServer, urlOf, type RunningApp } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
-import { buildInfo, createConsumerMetrics, createMetrics, type Logger } from '@taller/telemetry';
+import {
+  buildInfo,
+  createConsumerMetrics,
+  createMetrics,
+  type Logger,
+  type Metrics,
+} from '@taller/telemetry';
 import { buildApp } from './app.js';
-import { declareTopology, retryDelays } from './broker/topology.js';
+import { declareTopology, retryDelays, type WorkerTopology } from './broker/topology.js';
 import type { Config } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -24,29 +30,7 @@ export async function startApp(
     queueType: config.QUEUE_TYPE,
     retryDelaysMs: retryDelays(config.MAX_RETRIES, config.RETRY_BASE_DELAY_MS),
   };
-  const consumer = new QueueConsumer({
-    queue: config.ORDERS_QUEUE,
-    prefetch: config.PREFETCH,
-    logger,
-    utilisation: createConsumerMetrics(metrics.registry).track(
-      config.ORDERS_QUEUE,
-      config.PREFETCH,
-    ),
-    handler: createOrderHandler({
-      exchange: topology.exchange,
-      queue: topology.queue,
-      retryDelaysMs: topology.retryDelaysMs,
-      fulfilment: {
-        delayMs: config.FULFILMENT_DELAY_MS,
-        failureRate: config.FULFILMENT_FAILURE_RATE,
-        failingAttempts: config.FULFILMENT_FAILING_ATTEMPTS,
-      },
-      creditLimitCents: config.CREDIT_LIMIT_CENTS,
-      confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
-      logger,
-      metrics: createWorkerMetrics(metrics.registry),
-    }),
-  });
+  const consumer = ordersConsumer(config, topology, logger, metrics);
   const broker = await BrokerConnection.open({
     url: config.AMQP_URL,
     name: `order-worker@${hostname()}`,
@@ -75,4 +59,36 @@ export async function startApp(
       { name: 'orders consumer', close: () => consumer.stop() },
     ],
   };
+}
+
+/** The consumer of order.created, attached to each new broker connection. */
+function ordersConsumer(
+  config: Config,
+  topology: WorkerTopology,
+  logger: Logger,
+  metrics: Metrics,
+): QueueConsumer {
+  return new QueueConsumer({
+    queue: config.ORDERS_QUEUE,
+    prefetch: config.PREFETCH,
+    logger,
+    utilisation: createConsumerMetrics(metrics.registry).track(
+      config.ORDERS_QUEUE,
+      config.PREFETCH,
+    ),
+    handler: createOrderHandler({
+      exchange: topology.exchange,
+      queue: topology.queue,
+      retryDelaysMs: topology.retryDelaysMs,
+      fulfilment: {
+        delayMs: config.FULFILMENT_DELAY_MS,
+        failureRate: config.FULFILMENT_FAILURE_RATE,
+        failingAttempts: config.FULFILMENT_FAILING_ATTEMPTS,
+      },
+      creditLimitCents: config.CREDIT_LIMIT_CENTS,
+      confirmTimeoutMs: config.AMQP_CONFIRM_TIMEOUT_MS,
+      logger,
+      metrics: createWorkerMetrics(metrics.registry),
+    }),
+  });
 }
