@@ -149,7 +149,7 @@ export class BrokerConnection {
  * (`320` and `CONNECTION_FORCED - Closed via management plugin`, `404` and `NOT_FOUND - no
  * queue ...` for a channel error), or the socket's error code and message (`ECONNRESET`).
  */
-export function lossCause(error: Error): { reason: string; code?: string | number } {
+function lossCause(error: Error): { reason: string; code?: string | number } {
   const { code } = error as Error & { code?: unknown };
   const reason = /with message "(.*)"$/s.exec(error.message)?.[1] ?? error.message;
   return typeof code === 'string' || typeof code === 'number' ? { reason, code } : { reason };
