@@ -1,16 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { fastifyHealthRoutes, type Health } from '@taller/health';
+import { fastifyApp, type Health } from '@taller/health';
 import { classifyDatabaseError, databaseError } from '@taller/postgres';
-import {
-  ApiError,
-  fastifyApiErrors,
-  fastifyLoggerOptions,
-  fastifyRouterErrors,
-  fastifyTelemetry,
-  type Logger,
-  type Metrics,
-} from '@taller/telemetry';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { ApiError, type Logger, type Metrics } from '@taller/telemetry';
+import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { OrderRepository } from './orders/orderRepository.js';
 import { orderRoutes } from './orders/orderRoutes.js';
@@ -28,19 +20,18 @@ export interface AppDependencies {
 
 /** The HTTP app: orders API, health probes and metrics. No listening, no globals. */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
-  const app = Fastify({
-    ...fastifyLoggerOptions(deps.logger),
-    ...fastifyRouterErrors,
-    bodyLimit: deps.bodyLimitBytes,
-    // Bodies are validated as sent: "2" is not a quantity and unknown fields are an error, not
-    // silently dropped. allErrors lists every problem; the body limit bounds the work.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+  const app = await fastifyApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    health: deps.health,
+    mapError: orderStoreError,
+    options: {
+      bodyLimit: deps.bodyLimitBytes,
+      // Bodies are validated as sent: "2" is not a quantity and unknown fields are an error, not
+      // silently dropped. allErrors lists every problem; the body limit bounds the work.
+      ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    },
   });
-  // JSON only: any other body (Fastify also parses text/plain by default) is a 415.
-  app.removeContentTypeParser('text/plain');
-  fastifyApiErrors(app, { mapError: orderStoreError });
-  await app.register(fastifyTelemetry, { metrics: deps.metrics });
-  await app.register(fastifyHealthRoutes, { health: deps.health });
   await app.register(orderRoutes, {
     orders: deps.orders,
     ordersCreated: deps.ordersCreated,

@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
 import { Health, limitServer, urlOf, type RunningApp } from '@taller/health';
-import { BrokerConnection, QueueConsumer } from '@taller/messaging';
+import { openConsumerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool, registerPoolMetrics } from '@taller/postgres';
 import {
   buildInfo,
@@ -38,7 +37,18 @@ export async function startApp(
     maxQueued: config.DATABASE_WRITE_QUEUE_MAX,
   });
   const consumer = resultsConsumer(config, { orders, logger, metrics, serviceMetrics });
-  const broker = await openBroker(config, logger, consumer);
+  const broker = await openConsumerConnection({
+    settings: config,
+    name: 'order-service',
+    logger,
+    declare: (channel) =>
+      declareTopology(channel, {
+        exchange: config.ORDERS_EXCHANGE,
+        resultsQueue: config.RESULTS_QUEUE,
+        queueType: config.QUEUE_TYPE,
+      }),
+    consumer,
+  });
   const relay = new OutboxRelay({
     pool,
     channel: () => broker.publisher,
@@ -108,28 +118,4 @@ function resultsConsumer(
     }),
   });
   return consumer;
-}
-
-/** The RabbitMQ connection: declares the topology and attaches the consumer on every connect. */
-function openBroker(
-  config: Config,
-  logger: Logger,
-  consumer: QueueConsumer,
-): Promise<BrokerConnection> {
-  const topology = {
-    exchange: config.ORDERS_EXCHANGE,
-    resultsQueue: config.RESULTS_QUEUE,
-    queueType: config.QUEUE_TYPE,
-  };
-  return BrokerConnection.open({
-    url: config.AMQP_URL,
-    name: `order-service@${hostname()}`,
-    logger,
-    initialDelayMs: config.AMQP_RECONNECT_INITIAL_DELAY_MS,
-    maxDelayMs: config.AMQP_RECONNECT_MAX_DELAY_MS,
-    setup: async ({ publisher, openChannel }) => {
-      await declareTopology(publisher, topology);
-      await consumer.attach(await openChannel());
-    },
-  });
 }

@@ -1,6 +1,5 @@
-import { hostname } from 'node:os';
-import { Health, limitServer, urlOf, type RunningApp } from '@taller/health';
-import { BrokerConnection, QueueConsumer } from '@taller/messaging';
+import { fastifyApp, Health, limitServer, urlOf, type RunningApp } from '@taller/health';
+import { openConsumerConnection, QueueConsumer } from '@taller/messaging';
 import {
   buildInfo,
   createConsumerMetrics,
@@ -8,7 +7,6 @@ import {
   type Logger,
   type Metrics,
 } from '@taller/telemetry';
-import { buildApp } from './app.js';
 import { declareTopology, retryDelays, type WorkerTopology } from './broker/topology.js';
 import type { Config } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
@@ -31,20 +29,17 @@ export async function startApp(
     retryDelaysMs: retryDelays(config.MAX_RETRIES, config.RETRY_BASE_DELAY_MS),
   };
   const consumer = ordersConsumer(config, topology, logger, metrics);
-  const broker = await BrokerConnection.open({
-    url: config.AMQP_URL,
-    name: `order-worker@${hostname()}`,
+  const broker = await openConsumerConnection({
+    settings: config,
+    name: 'order-worker',
     logger,
-    initialDelayMs: config.AMQP_RECONNECT_INITIAL_DELAY_MS,
-    maxDelayMs: config.AMQP_RECONNECT_MAX_DELAY_MS,
-    setup: async ({ publisher, openChannel }) => {
-      await declareTopology(publisher, topology);
-      await consumer.attach(await openChannel());
-    },
+    declare: (channel) => declareTopology(channel, topology),
+    consumer,
   });
 
   const health = new Health({ checks: dependencyChecks(broker) });
-  const app = await buildApp({ logger, metrics, health });
+  // Its HTTP side is the skeleton alone: probes and metrics.
+  const app = await fastifyApp({ logger, metrics, health });
   limitServer(app.server, config);
   await app.listen({ host: config.HOST, port: config.PORT });
   health.markStarted();
