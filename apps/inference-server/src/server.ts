@@ -10,6 +10,8 @@ import { readConfig } from './config.js';
 import { createInferenceMetrics } from './inference/inferenceMetrics.js';
 import { InferencePool } from './inference/inferencePool.js';
 import { PredictBatcher } from './inference/predictBatcher.js';
+import { Predictor } from './inference/predictor.js';
+import { startGrpcServer } from './grpc/grpcServer.js';
 import { ModelCatalog } from './models/modelCatalog.js';
 
 // The name `ps`, `top` and `pgrep` show instead of `node ... dist/server.js`.
@@ -66,9 +68,19 @@ const health = new Health({
   ],
 });
 
-const app = await buildApp({ config, logger, metrics, inferenceMetrics, health, catalog, batcher });
+const predictor = new Predictor(catalog, batcher, inferenceMetrics);
+const app = await buildApp({ config, logger, metrics, health, predictor });
 limitServer(app.server, config);
 await app.listen({ port: config.PORT, host: config.HOST });
+const grpcServer = await startGrpcServer({
+  host: config.HOST,
+  port: config.GRPC_PORT,
+  maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
+  predictor,
+  maxInstancesPerRequest: config.MAX_INSTANCES_PER_REQUEST,
+  metrics: inferenceMetrics,
+  logger,
+});
 
 const shutdown = gracefulShutdown({
   health,
@@ -77,13 +89,15 @@ const shutdown = gracefulShutdown({
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-// Closers run in reverse order: stop polling, answer every accepted request, then stop the threads.
+// Closers run in reverse order, after the HTTP server: finish the gRPC calls in flight, stop
+// polling, answer every accepted request, then stop the threads.
 shutdown.onClose('inference threads', () => pool.close());
 shutdown.onClose('accepted predictions', () => batcher.close());
 shutdown.onClose('model polling', () => catalog.close());
+shutdown.onClose('grpc server', () => grpcServer.close());
 
 const { address, port } = app.server.address() as AddressInfo;
-logger.info({ address, port }, 'listening');
+logger.info({ address, port, grpcPort: grpcServer.port }, 'listening');
 
 try {
   const backend = await pool.start();

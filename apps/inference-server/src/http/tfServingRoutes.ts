@@ -1,15 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { InferenceMetrics } from '../inference/inferenceMetrics.js';
-import { type PredictBatcher, QueueFullError } from '../inference/predictBatcher.js';
-import type { AvailableVersion, ModelCatalog } from '../models/modelCatalog.js';
+import { notReady, type Predictor } from '../inference/predictor.js';
 import { HttpError } from './httpError.js';
 import { decodeInstance, decodePredictRequest } from './predictRequest.js';
 import { modelMetadataBody, modelStatusBody, predictBody } from './tfServingResponses.js';
 
 export interface TfServingRoutesOptions {
-  catalog: ModelCatalog;
-  batcher: PredictBatcher;
-  metrics: InferenceMetrics;
+  predictor: Predictor;
   maxInstancesPerRequest: number;
   /** The model `POST /predict` uses. */
   defaultModel: string;
@@ -65,7 +61,8 @@ const predictSchema = {
  * (`curl -d` sends application/x-www-form-urlencoded).
  */
 export async function tfServingRoutes(app: FastifyInstance, options: TfServingRoutesOptions) {
-  const { catalog, batcher, metrics, maxInstancesPerRequest, defaultModel } = options;
+  const { predictor, maxInstancesPerRequest, defaultModel } = options;
+  const { catalog } = predictor;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
 
@@ -93,7 +90,7 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
   );
 
   const metadata = async ({ name, version }: ModelParams) =>
-    modelMetadataBody(find(catalog, name, version));
+    modelMetadataBody(predictor.find(name, versionNumber(version)));
   app.get<{ Params: ModelParams }>('/v1/models/:name/metadata', (request) =>
     metadata(request.params),
   );
@@ -102,13 +99,12 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
   );
 
   const predict = async (params: ModelParams, body: unknown, reply: FastifyReply) => {
-    const served = find(catalog, params.name, params.version);
-    metrics.requests.inc({ model: served.model });
+    const served = predictor.accept(params.name, versionNumber(params.version));
     const request = decodePredictRequest(body, served.signature.input, {
       maxInstances: maxInstancesPerRequest,
       range: served.inputRange,
     });
-    const output = await run(batcher, served, request.rows, request.input);
+    const output = await predictor.predict(served, request.rows, request.input);
     const key = request.format === 'row' ? 'predictions' : 'outputs';
     return reply
       .type('application/json')
@@ -127,10 +123,9 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
 
   // The workshop's shortcut: one image as a plain list (28 rows of 28, or 784 values), the digit back.
   app.post('/predict', { schema: { body: { type: 'array' } } }, async (request) => {
-    const served = find(catalog, defaultModel);
-    metrics.requests.inc({ model: served.model });
+    const served = predictor.accept(defaultModel);
     const input = decodeInstance(request.body, served.signature.input, served.inputRange);
-    const scores = Array.from(await run(batcher, served, 1, input));
+    const scores = Array.from(await predictor.predict(served, 1, input));
     const best = scores.indexOf(Math.max(...scores));
     return {
       model: served.model,
@@ -143,28 +138,6 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
   });
 }
 
-function find(catalog: ModelCatalog, name: string, version?: string): AvailableVersion {
-  const lookup = catalog.lookup(name, version === undefined ? undefined : Number(version));
-  if ('found' in lookup) return lookup.found;
-  throw lookup.status === 503 ? notReady(lookup.error) : new HttpError(lookup.status, lookup.error);
-}
-
-async function run(
-  batcher: PredictBatcher,
-  served: AvailableVersion,
-  rows: number,
-  input: Float32Array,
-): Promise<Float32Array> {
-  try {
-    return await batcher.predict(served, rows, input);
-  } catch (error) {
-    if (error instanceof QueueFullError) {
-      throw new HttpError(503, error.message, { 'retry-after': String(error.retryAfterSeconds) });
-    }
-    throw error;
-  }
-}
-
-function notReady(message: string): HttpError {
-  return new HttpError(503, message, { 'retry-after': '1' });
+function versionNumber(version: string | undefined): number | undefined {
+  return version === undefined ? undefined : Number(version);
 }
