@@ -1,8 +1,26 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { notReady, type Predictor } from '../inference/predictor.js';
+import type { ModelCatalog } from '../models/modelCatalog.js';
 import { HttpError } from './httpError.js';
 import { decodeInstance, decodePredictRequest } from './predictRequest.js';
 import { modelMetadataBody, modelStatusBody, predictBody } from './tfServingResponses.js';
+import {
+  digitSchema,
+  modelMetadataSchema,
+  modelPredictSchema,
+  modelStatusSchema,
+  versionMetadataSchema,
+  versionPredictSchema,
+  versionStatusSchema,
+} from './tfServingSchemas.js';
 
 export interface TfServingRoutesOptions {
   predictor: Predictor;
@@ -10,6 +28,15 @@ export interface TfServingRoutesOptions {
   /** The model `POST /predict` uses. */
   defaultModel: string;
 }
+
+/** The app with handler types inferred from the route schemas. */
+type Routes = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  JsonSchemaToTsProvider
+>;
 
 interface ModelParams {
   name: string;
@@ -20,53 +47,24 @@ interface ModelParams {
 const NAME = ':name([\\w.-]+)';
 const VERSION = ':version(\\d{1,15})';
 
-const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' } },
-  required: ['error'],
-} as const;
-const statusResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      model_version_status: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            version: { type: 'string' },
-            state: { type: 'string' },
-            status: {
-              type: 'object',
-              properties: { error_code: { type: 'string' }, error_message: { type: 'string' } },
-            },
-          },
-        },
-      },
-    },
-  },
-  '4xx': errorBody,
-  '5xx': errorBody,
-} as const;
-const predictSchema = {
-  body: {
-    type: 'object',
-    properties: { signature_name: { type: 'string' } },
-  },
-} as const;
-
 /**
  * TF Serving's REST API (status, metadata, predict in row and columnar formats) and the
  * workshop's `POST /predict`. Bodies are JSON whatever their content type, as in TF Serving
  * (`curl -d` sends application/x-www-form-urlencoded).
  */
 export async function tfServingRoutes(app: FastifyInstance, options: TfServingRoutesOptions) {
-  const { predictor, maxInstancesPerRequest, defaultModel } = options;
-  const { catalog } = predictor;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  const routes = app.withTypeProvider<JsonSchemaToTsProvider>();
+  statusRoutes(routes, options.predictor.catalog);
+  metadataRoutes(routes, options.predictor);
+  predictRoutes(routes, options);
+  digitRoute(routes, options);
+}
 
-  const status = async ({ name, version }: ModelParams) => {
+/** GetModelStatus: every version of a model, or one. */
+function statusRoutes(routes: Routes, catalog: ModelCatalog): void {
+  const status = ({ name, version }: ModelParams) => {
     const versions = catalog.versions(name);
     if (!versions) {
       if (!catalog.started) throw notReady('models are still loading; retry shortly');
@@ -78,26 +76,33 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
       throw new HttpError(404, `Could not find version ${version} of model ${name}`);
     return modelStatusBody(one);
   };
-  app.get<{ Params: ModelParams }>(
-    '/v1/models/:name',
-    { schema: { response: statusResponse } },
-    (r) => status(r.params),
+  routes.get('/v1/models/:name', { schema: modelStatusSchema }, async (request) =>
+    status(request.params),
   );
-  app.get<{ Params: ModelParams }>(
+  routes.get(
     `/v1/models/:name/versions/${VERSION}`,
-    { schema: { response: statusResponse } },
-    (request) => status(request.params),
+    { schema: versionStatusSchema },
+    async (request) => status(request.params),
   );
+}
 
-  const metadata = async ({ name, version }: ModelParams) =>
+/** GetModelMetadata: the `serving_default` signature of the latest or a given version. */
+function metadataRoutes(routes: Routes, predictor: Predictor): void {
+  const metadata = ({ name, version }: ModelParams) =>
     modelMetadataBody(predictor.find(name, versionNumber(version)));
-  app.get<{ Params: ModelParams }>('/v1/models/:name/metadata', (request) =>
+  routes.get('/v1/models/:name/metadata', { schema: modelMetadataSchema }, async (request) =>
     metadata(request.params),
   );
-  app.get<{ Params: ModelParams }>(`/v1/models/:name/versions/${VERSION}/metadata`, (request) =>
-    metadata(request.params),
+  routes.get(
+    `/v1/models/:name/versions/${VERSION}/metadata`,
+    { schema: versionMetadataSchema },
+    async (request) => metadata(request.params),
   );
+}
 
+/** Predict, row (`instances`) or columnar (`inputs`) format, on the latest or a given version. */
+function predictRoutes(routes: Routes, options: TfServingRoutesOptions): void {
+  const { predictor, maxInstancesPerRequest } = options;
   const predict = async (params: ModelParams, body: unknown, reply: FastifyReply) => {
     const served = predictor.accept(params.name, versionNumber(params.version));
     const request = decodePredictRequest(body, served.signature.input, {
@@ -110,19 +115,19 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
       .type('application/json')
       .send(predictBody(key, output, request.rows, served.signature));
   };
-  app.post<{ Params: ModelParams }>(
-    `/v1/models/${NAME}::predict`,
-    { schema: predictSchema },
-    (request, reply) => predict(request.params, request.body, reply),
+  routes.post(`/v1/models/${NAME}::predict`, { schema: modelPredictSchema }, (request, reply) =>
+    predict(request.params, request.body, reply),
   );
-  app.post<{ Params: ModelParams }>(
+  routes.post(
     `/v1/models/:name/versions/${VERSION}::predict`,
-    { schema: predictSchema },
+    { schema: versionPredictSchema },
     (request, reply) => predict(request.params, request.body, reply),
   );
+}
 
-  // The workshop's shortcut: one image as a plain list (28 rows of 28, or 784 values), the digit back.
-  app.post('/predict', { schema: { body: { type: 'array' } } }, async (request) => {
+/** The workshop's shortcut: one image as a plain list (28 rows of 28, or 784 values), the digit back. */
+function digitRoute(routes: Routes, { predictor, defaultModel }: TfServingRoutesOptions): void {
+  routes.post('/predict', { schema: digitSchema }, async (request) => {
     const served = predictor.accept(defaultModel);
     const input = decodeInstance(request.body, served.signature.input, served.inputRange);
     const scores = Array.from(await predictor.predict(served, 1, input));
@@ -132,7 +137,7 @@ export async function tfServingRoutes(app: FastifyInstance, options: TfServingRo
       version: String(served.version),
       label: served.classLabels?.[best] ?? String(best),
       class: best,
-      confidence: scores[best],
+      confidence: scores[best]!,
       probabilities: scores,
     };
   });
