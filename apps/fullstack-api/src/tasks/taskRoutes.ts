@@ -12,7 +12,7 @@ import type {
   StoredTask,
   TaskRepository,
   WriteOutcome,
-} from './TaskRepository.js';
+} from './taskRepository.js';
 import { createTaskBody, listTasksQuery, taskId, updateTaskBody } from './taskSchemas.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -2,9 +2,8 @@
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Logger } from '@taller/telemetry';
-import { HttpError } from '../http/httpError.js';
-import type { InferenceMetrics } from '../inference/inferenceMetrics.js';
+import { ApiError, type Logger } from '@taller/telemetry';
+import type { InferenceMetrics } from '../metrics.js';
 import type { Predictor } from '../inference/predictor.js';
 import { decodeInputTensor, encodeOutputTensor, type TensorProto } from './tensorProto.js';
 
@@ -134,20 +133,20 @@ async function predict(
  */
 function grpcStatus(error: unknown): grpc.StatusObject {
   const metadata = new grpc.Metadata();
-  if (!(error instanceof HttpError)) {
+  if (!(error instanceof ApiError)) {
     return { code: grpc.status.INTERNAL, details: 'internal error', metadata };
   }
   const code =
-    error.statusCode === 404
+    error.status === 404
       ? grpc.status.NOT_FOUND
-      : error.statusCode === 503
+      : error.status === 503
         ? grpc.status.UNAVAILABLE
-        : error.statusCode < 500
+        : error.status < 500
           ? grpc.status.INVALID_ARGUMENT
           : grpc.status.INTERNAL;
   return { code, details: error.message, metadata };
 }
 
-function invalid(message: string): HttpError {
-  return new HttpError(400, message);
+function invalid(message: string): ApiError {
+  return new ApiError(400, 'invalid_argument', message);
 }

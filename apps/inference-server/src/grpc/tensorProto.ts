@@ -1,7 +1,7 @@
 // TensorProto <-> Float32Array for the one float32 input and output of a served signature.
 // tensor_content is little-endian, as Float32Array is on every platform the image is built for
 // (x86-64, arm64), so bytes are copied as they are.
-import { HttpError } from '../http/httpError.js';
+import { ApiError } from '@taller/telemetry';
 import type { TensorSpec } from '../inference/inferenceTasks.js';
 
 /** A decoded `tensorflow.TensorProto` (proto-loader: enums as names, int64 as numbers). */
@@ -103,6 +103,6 @@ function checkRange(values: Float32Array, spec: TensorSpec, range?: [number, num
   }
 }
 
-function invalid(message: string): HttpError {
-  return new HttpError(400, message);
+function invalid(message: string): ApiError {
+  return new ApiError(400, 'invalid_argument', message);
 }

@@ -1,4 +1,5 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { ApiError } from '@taller/telemetry';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -9,7 +10,6 @@ import type {
 } from 'fastify';
 import { notReady, type Predictor } from '../inference/predictor.js';
 import type { ModelCatalog } from '../models/modelCatalog.js';
-import { HttpError } from './httpError.js';
 import { decodeInstance, decodePredictRequest } from './predictRequest.js';
 import { modelMetadataBody, modelStatusBody, predictBody } from './tfServingResponses.js';
 import {
@@ -68,12 +68,12 @@ function statusRoutes(routes: Routes, catalog: ModelCatalog): void {
     const versions = catalog.versions(name);
     if (!versions) {
       if (!catalog.started) throw notReady('models are still loading; retry shortly');
-      throw new HttpError(404, `Could not find any versions of model ${name}`);
+      throw new ApiError(404, 'not_found', `Could not find any versions of model ${name}`);
     }
     if (version === undefined) return modelStatusBody(versions);
     const one = versions.filter((v) => v.version === Number(version));
     if (one.length === 0)
-      throw new HttpError(404, `Could not find version ${version} of model ${name}`);
+      throw new ApiError(404, 'not_found', `Could not find version ${version} of model ${name}`);
     return modelStatusBody(one);
   };
   routes.get('/v1/models/:name', { schema: modelStatusSchema }, async (request) =>

@@ -1,4 +1,5 @@
-import type { InferenceMetrics } from './inferenceMetrics.js';
+import { OverloadedError } from '@taller/telemetry';
+import type { InferenceMetrics } from '../metrics.js';
 import type { InferencePool } from './inferencePool.js';
 
 /** Which model version a request runs on; requests of one version share batches. */
@@ -13,18 +14,9 @@ export interface PredictBatcherOptions {
   maxBatchSize: number;
   /** How long the first waiting request may wait for others while a thread is free. */
   batchTimeoutMs: number;
-  /** Requests allowed to wait; beyond it `predict` throws QueueFullError. */
+  /** Requests allowed to wait; beyond it `predict` throws an OverloadedError (503, Retry-After). */
   maxQueuedRequests: number;
   metrics: InferenceMetrics;
-}
-
-/** The batch queue is full: the caller should answer 503 with Retry-After. */
-export class QueueFullError extends Error {
-  readonly retryAfterSeconds = 1;
-  constructor() {
-    super('the batch queue is full; retry later');
-    this.name = 'QueueFullError';
-  }
 }
 
 interface Pending {
@@ -81,7 +73,7 @@ export class PredictBatcher {
   ): Promise<Float32Array> {
     if (this.#queued >= this.#options.maxQueuedRequests) {
       this.#options.metrics.rejected.inc({ model: target.model });
-      return Promise.reject(new QueueFullError());
+      return Promise.reject(new OverloadedError('the batch queue is full; retry later', 1));
     }
     return new Promise((resolve, reject) => {
       let queue = this.#queues.get(target.path);

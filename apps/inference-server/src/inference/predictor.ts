@@ -1,12 +1,12 @@
-import { HttpError } from '../http/httpError.js';
+import { ApiError } from '@taller/telemetry';
+import type { InferenceMetrics } from '../metrics.js';
 import type { AvailableVersion, ModelCatalog } from '../models/modelCatalog.js';
-import type { InferenceMetrics } from './inferenceMetrics.js';
-import { type PredictBatcher, QueueFullError } from './predictBatcher.js';
+import type { PredictBatcher } from './predictBatcher.js';
 
 /**
  * The one way every API (REST and gRPC) predicts: find the served version, count the request for
- * the HPA, and run its instances through the shared batcher. Errors are HttpErrors whose status
- * each API turns into its own (a gRPC status code for gRPC).
+ * the HPA, and run its instances through the shared batcher. Errors are ApiErrors (a full queue
+ * an OverloadedError) whose status each API turns into its own (a gRPC status code for gRPC).
  */
 export class Predictor {
   constructor(
@@ -21,7 +21,7 @@ export class Predictor {
     if ('found' in lookup) return lookup.found;
     throw lookup.status === 503
       ? notReady(lookup.error)
-      : new HttpError(lookup.status, lookup.error);
+      : new ApiError(404, 'not_found', lookup.error);
   }
 
   /** `find`, counted as a predict request for that model. */
@@ -32,25 +32,17 @@ export class Predictor {
   }
 
   /** `rows` instances back to back in `input`, their output rows back to back. */
-  async predict(
+  predict(
     served: AvailableVersion,
     rows: number,
     input: Float32Array,
     signal?: AbortSignal,
   ): Promise<Float32Array> {
-    try {
-      return await this.batcher.predict(served, rows, input, signal);
-    } catch (error) {
-      if (error instanceof QueueFullError) {
-        throw new HttpError(503, error.message, {
-          'retry-after': String(error.retryAfterSeconds),
-        });
-      }
-      throw error;
-    }
+    return this.batcher.predict(served, rows, input, signal);
   }
 }
 
-export function notReady(message: string): HttpError {
-  return new HttpError(503, message, { 'retry-after': '1' });
+/** Not ready to serve yet (models loading): 503 with Retry-After. */
+export function notReady(message: string): ApiError {
+  return new ApiError(503, 'unavailable', message, { headers: { 'retry-after': '1' } });
 }

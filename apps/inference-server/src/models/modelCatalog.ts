@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@taller/telemetry';
-import type { InferenceMetrics } from '../inference/inferenceMetrics.js';
+import type { InferenceMetrics } from '../metrics.js';
 import type { InferencePool, SyncReport } from '../inference/inferencePool.js';
 import type { Signature } from '../inference/inferenceTasks.js';
 import { inspectModelFolder, ModelFilesError } from './modelFiles.js';
