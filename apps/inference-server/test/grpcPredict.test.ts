@@ -13,7 +13,8 @@ import {
 } from './support/grpcClient.js';
 import { metric, post } from './support/http.js';
 import { SHIPPED_VERSION } from './support/inProcessModel.js';
-import { ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import { ready, startServer } from './support/serverProcess.js';
+import { startTestApp, type TestApp } from './support/testApp.js';
 import { rowPredictShape } from './support/tfServingShapes.js';
 
 const images = Array.from({ length: 8 }, (_, i) => digitImage(i));
@@ -40,7 +41,7 @@ function expectRowsClose(actual: number[][], expected: number[][]) {
 }
 
 describe('PredictionService/Predict on GRPC_PORT', () => {
-  let server: ServerProcess;
+  let server: TestApp;
   let client: ReturnType<typeof predictionClient>;
   let models: string;
 
@@ -49,7 +50,7 @@ describe('PredictionService/Predict on GRPC_PORT', () => {
     models = await mkdtemp(join(tmpdir(), 'inference-grpc-'));
     for (const version of ['1', '2'])
       await cp(SHIPPED_VERSION, join(models, 'mnist', version), { recursive: true });
-    server = await startServer({
+    server = await startTestApp({
       MODEL_BASE_PATH: models,
       BATCH_TIMEOUT_MS: '50',
       MAX_BATCH_SIZE: '32',
@@ -61,7 +62,7 @@ describe('PredictionService/Predict on GRPC_PORT', () => {
   });
   afterAll(async () => {
     client.close();
-    expect(await server.stop()).toBe(0);
+    await server.close();
     await rm(models, { recursive: true, force: true });
   });
 

@@ -28,8 +28,8 @@ export async function startServer(
   return Object.assign(server, { grpcAddress: `127.0.0.1:${grpcPort}` });
 }
 
-/** Resolves once `GET /readyz` answers 200. */
-export function ready(server: ServerProcess, timeoutMs = 60_000): Promise<true> {
+/** Resolves once `GET /readyz` answers 200 (a process or an app in this process). */
+export function ready(server: { url: string }, timeoutMs = 60_000): Promise<true> {
   return waitFor(
     'readiness',
     async () => (await fetch(`${server.url}/readyz`)).status === 200 || undefined,
