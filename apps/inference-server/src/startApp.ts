@@ -16,8 +16,6 @@ import { ModelCatalog } from './models/modelCatalog.js';
 export interface InferenceApp extends RunningApp {
   /** Where the gRPC API answers (GRPC_PORT, or the port picked for 0). */
   grpcPort: number;
-  /** Resolves once every model found at start is loaded (the app then turns ready if it can). */
-  modelsLoaded: Promise<void>;
 }
 
 /**
@@ -28,33 +26,10 @@ export async function startApp(
   config: Config,
   { logger }: { logger: Logger },
 ): Promise<InferenceApp> {
-  const metrics = createMetrics({ build: buildInfo('inference-server') });
-  const inferenceMetrics = createInferenceMetrics(metrics.registry);
-  const pool = new InferencePool({
-    threads: config.INFERENCE_THREADS,
-    backend: config.INFERENCE_BACKEND,
-    warmupBatchSizes: [...new Set([1, config.MAX_BATCH_SIZE])],
-    niceIncrement: config.INFERENCE_THREAD_NICE,
+  const { metrics, inferenceMetrics, pool, batcher, catalog, health, predictor } = inference(
+    config,
     logger,
-  });
-  const batcher = new PredictBatcher(pool, {
-    maxBatchSize: config.MAX_BATCH_SIZE,
-    batchTimeoutMs: config.BATCH_TIMEOUT_MS,
-    maxQueuedRequests: config.MAX_QUEUED_REQUESTS,
-    metrics: inferenceMetrics,
-  });
-  const catalog = new ModelCatalog({
-    basePath: config.MODEL_BASE_PATH,
-    pool,
-    pollIntervalMs: config.MODEL_POLL_INTERVAL_MS,
-    loadDelayMs: config.MODEL_LOAD_DELAY_MS,
-    settled: (paths) => batcher.settled(paths),
-    logger,
-    metrics: inferenceMetrics,
-  });
-  const health = new Health({ checks: dependencyChecks(catalog, pool, batcher) });
-  const predictor = new Predictor(catalog, batcher, inferenceMetrics);
-
+  );
   const app = await buildApp({ config, logger, metrics, health, predictor });
   limitServer(app.server, config);
   await app.listen({ port: config.PORT, host: config.HOST });
@@ -84,17 +59,49 @@ export async function startApp(
     for (const resource of resources.toReversed()) await resource.close();
     throw error;
   }
+  // In the background: probes answer meanwhile. A failure leaves the app not ready (the
+  // startupProbe then restarts the pod).
+  loadModels(catalog, health, logger).catch((error: unknown) =>
+    logger.error({ err: error }, 'models could not be loaded; not ready'),
+  );
   return {
     server: app.server,
     url: urlOf(app.server),
     health,
     resources,
     grpcPort: grpcServer.port,
-    // A failure here leaves the app not ready: the startupProbe restarts the pod.
-    modelsLoaded: loadModels(catalog, health, logger).catch((error: unknown) =>
-      logger.error({ err: error }, 'models could not be loaded; not ready'),
-    ),
   };
+}
+
+/** The inference parts, nothing started yet: threads, batcher, catalog, probes, metrics. */
+function inference(config: Config, logger: Logger) {
+  const metrics = createMetrics({ build: buildInfo('inference-server') });
+  const inferenceMetrics = createInferenceMetrics(metrics.registry);
+  const pool = new InferencePool({
+    threads: config.INFERENCE_THREADS,
+    backend: config.INFERENCE_BACKEND,
+    warmupBatchSizes: [...new Set([1, config.MAX_BATCH_SIZE])],
+    niceIncrement: config.INFERENCE_THREAD_NICE,
+    logger,
+  });
+  const batcher = new PredictBatcher(pool, {
+    maxBatchSize: config.MAX_BATCH_SIZE,
+    batchTimeoutMs: config.BATCH_TIMEOUT_MS,
+    maxQueuedRequests: config.MAX_QUEUED_REQUESTS,
+    metrics: inferenceMetrics,
+  });
+  const catalog = new ModelCatalog({
+    basePath: config.MODEL_BASE_PATH,
+    pool,
+    pollIntervalMs: config.MODEL_POLL_INTERVAL_MS,
+    loadDelayMs: config.MODEL_LOAD_DELAY_MS,
+    settled: (paths) => batcher.settled(paths),
+    logger,
+    metrics: inferenceMetrics,
+  });
+  const health = new Health({ checks: dependencyChecks(catalog, pool, batcher) });
+  const predictor = new Predictor(catalog, batcher, inferenceMetrics);
+  return { metrics, inferenceMetrics, pool, batcher, catalog, health, predictor };
 }
 
 async function startBackend(pool: InferencePool, metrics: InferenceMetrics, logger: Logger) {
