@@ -185,6 +185,12 @@ describe('PredictionService/Predict on GRPC_PORT', () => {
     expect(code).toBe('DEADLINE_EXCEEDED');
     await sleep(200);
     expect(await calls()).toBe(before);
+    expect(
+      await metric(
+        server.url,
+        'grpc_server_handled_total{grpc_service="tensorflow.serving.PredictionService",grpc_method="Predict",grpc_code="DEADLINE_EXCEEDED"}',
+      ),
+    ).toBe(1);
   });
 
   it('a concurrent burst shares model calls; each caller gets its own rows', async () => {

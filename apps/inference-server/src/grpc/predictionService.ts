@@ -64,15 +64,15 @@ export function predictionService({
     call.once('cancelled', () => cancelled.abort(new Error('cancelled by the client')));
     predict(call.request, predictor, maxInstancesPerRequest, cancelled.signal).then(
       (response) => {
+        const gone = abandoned(call);
+        if (gone !== undefined) return handled(gone, start);
         handled(grpc.status.OK, start);
         callback(null, response);
       },
       (error: unknown) => {
+        const gone = abandoned(call);
+        if (gone !== undefined) return handled(gone, start);
         const status = grpcStatus(error);
-        if (call.cancelled) {
-          handled(grpc.status.CANCELLED, start);
-          return;
-        }
         if (status.code === grpc.status.INTERNAL) logger.error({ err: error }, 'Predict failed');
         handled(status.code, start);
         callback(status);
@@ -80,6 +80,14 @@ export function predictionService({
     );
   };
   return { Predict };
+}
+
+/** What grpc-js already answered a caller that gave up (deadline passed, or cancelled). */
+function abandoned(call: grpc.ServerUnaryCall<unknown, unknown>): grpc.status | undefined {
+  if (!call.cancelled) return undefined;
+  const deadline = call.getDeadline();
+  const due = deadline instanceof Date ? deadline.getTime() : deadline;
+  return due <= Date.now() ? grpc.status.DEADLINE_EXCEEDED : grpc.status.CANCELLED;
 }
 
 async function predict(
