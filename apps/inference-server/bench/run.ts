@@ -125,11 +125,11 @@ async function http(server: ServerProcess, { instances, body } = one): Promise<S
  * Predict calls as a load generator makes them, like autocannon's prebuilt body: the request
  * encoded once, the answer's bytes counted, not decoded.
  */
-function rawPredictCalls(address: string) {
+function rawPredictCalls(address: string, instances: number) {
   const method = loadServingProtos().PredictionService.service.Predict!;
   const request = method.requestSerialize({
     model_spec: { name: 'mnist' },
-    inputs: { image: imageTensor([digitImage(0)]) },
+    inputs: { image: imageTensor(Array.from({ length: instances }, (_, i) => digitImage(i))) },
   });
   const client = new grpcJs.Client(address, grpcJs.credentials.createInsecure());
   const same = (bytes: Buffer) => bytes;
@@ -144,9 +144,11 @@ function rawPredictCalls(address: string) {
   };
 }
 
-/** The batched server through gRPC: `inFlight` closed-loop callers, one packed digit per call. */
-async function grpc(server: ServerProcess, inFlight: number): Promise<Sample> {
-  const clients = Array.from({ length: GRPC_CHANNELS }, () => rawPredictCalls(server.grpcAddress));
+/** The batched server through gRPC: `inFlight` closed-loop callers, packed digits per call. */
+async function grpc(server: ServerProcess, inFlight: number, instances = 1): Promise<Sample> {
+  const clients = Array.from({ length: GRPC_CHANNELS }, () =>
+    rawPredictCalls(server.grpcAddress, instances),
+  );
   const run = async (seconds: number) => {
     const latencies: number[] = [];
     let errors = 0;
@@ -184,7 +186,7 @@ async function grpc(server: ServerProcess, inFlight: number): Promise<Sample> {
       ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
     const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))];
     return {
-      predictionsPerSecond: latencies.length / elapsed,
+      predictionsPerSecond: (latencies.length * instances) / elapsed,
       p50: at(0.5),
       p99: at(0.99),
       meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
@@ -243,6 +245,7 @@ const samples = {
   unbatched: [] as Sample[],
   eight: [] as Sample[],
   grpc: [] as Sample[],
+  grpcEight: [] as Sample[],
 };
 const batched = await startServer(serverEnv(MAX_BATCH));
 const unbatched = await startServer(serverEnv(1));
@@ -255,6 +258,7 @@ try {
     samples.unbatched.push(await http(unbatched));
     samples.eight.push(await http(batched, eight));
     samples.grpc.push(await grpc(batched, CONNECTIONS));
+    samples.grpcEight.push(await grpc(batched, CONNECTIONS, 8));
     console.error(`round ${round}/${ROUNDS} done`);
   }
 } finally {
@@ -287,6 +291,7 @@ const summary = {
   unbatched: summarise(samples.unbatched),
   eight: summarise(samples.eight),
   grpc: summarise(samples.grpc),
+  grpcEight: summarise(samples.grpcEight),
 };
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
@@ -306,6 +311,7 @@ const rows: [string, Sample][] = [
   ['HTTP, unbatched (max 1)', summary.unbatched],
   ['HTTP, batched, 8 per request', summary.eight],
   [`gRPC, batched (max ${MAX_BATCH})`, summary.grpc],
+  ['gRPC, batched, 8 per call', summary.grpcEight],
 ];
 for (const [name, s] of rows) {
   console.log(
@@ -331,6 +337,8 @@ console.log(
   `batched / unbatched HTTP:  ${ratio(summary.batched, summary.unbatched)}x (target >= 4x)`,
 );
 console.log(`batched gRPC / limit:      ${ratio(summary.grpc, summary.limit)}x (target >= 0.8x)`);
+console.log(`gRPC, 8 per call / limit:  ${ratio(summary.grpcEight, summary.limit)}x`);
+console.log(`HTTP, 8 per request / limit: ${ratio(summary.eight, summary.limit)}x`);
 console.log(
   `limit batch ${MAX_BATCH} / batch 1:    ${ratio(summary.limit, summary.limitOne)}x ` +
     '(the most batching can gain, before any HTTP cost)',
