@@ -1,13 +1,7 @@
-import { Health, limitServer, urlOf, type RunningApp } from '@taller/health';
+import { Health, listenApp, type StartApp } from '@taller/health';
 import { openConsumerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool, registerPoolMetrics } from '@taller/postgres';
-import {
-  buildInfo,
-  createConsumerMetrics,
-  createMetrics,
-  type Logger,
-  type Metrics,
-} from '@taller/telemetry';
+import { buildInfo, createMetrics, type Logger, type Metrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import type { Config } from './config.js';
@@ -22,10 +16,7 @@ import { createResultHandler } from './results/resultHandler.js';
  * order-service from its settings: PostgreSQL pool, RabbitMQ connection (topology, results
  * consumer), outbox relay and HTTP app, listening and started. server.ts and the tests both run it.
  */
-export async function startApp(
-  config: Config,
-  { logger }: { logger: Logger },
-): Promise<RunningApp> {
+export const startApp: StartApp<Config> = async (config, { logger }) => {
   const pool = createPool(config, { applicationName: 'order-service', logger });
   const metrics = createMetrics({ build: buildInfo('order-service') });
   registerPoolMetrics(metrics.registry, pool);
@@ -72,13 +63,8 @@ export async function startApp(
     onOrderCreated: () => relay.nudge(),
     bodyLimitBytes: config.JSON_BODY_LIMIT_BYTES,
   });
-  limitServer(app.server, config);
-  await app.listen({ host: config.HOST, port: config.PORT });
-  relay.start();
-  health.markStarted();
-  return {
-    server: app.server,
-    url: urlOf(app.server),
+  const running = await listenApp(app, {
+    settings: config,
     health,
     // Closed last one first: the consumer (finishes and acks in-flight results), the relay
     // (finishes its batches), the broker connection, the database pool.
@@ -88,8 +74,11 @@ export async function startApp(
       { name: 'outbox relay', close: () => relay.stop() },
       { name: 'results consumer', close: () => consumer.stop() },
     ],
-  };
-}
+  });
+  relay.start();
+  health.markStarted();
+  return running;
+};
 
 /** The consumer of order results, attached to each new broker connection. */
 function resultsConsumer(
@@ -105,10 +94,7 @@ function resultsConsumer(
     queue: config.RESULTS_QUEUE,
     prefetch: config.RESULTS_PREFETCH,
     logger: deps.logger,
-    utilisation: createConsumerMetrics(deps.metrics.registry).track(
-      config.RESULTS_QUEUE,
-      config.RESULTS_PREFETCH,
-    ),
+    registry: deps.metrics.registry,
     handler: createResultHandler({
       orders: deps.orders,
       deadLetterQueue: deadLetterQueueOf(config.RESULTS_QUEUE),

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { amqpUrl, deleteBrokerObjects, drainQueue, metricValue, waitFor } from '@taller/testing';
-import { createConsumerMetrics, createLogger } from '@taller/telemetry';
+import { createLogger } from '@taller/telemetry';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ beforeAll(async () => {
     queue: names.resultsQueue,
     prefetch: 10,
     logger,
-    utilisation: createConsumerMetrics(registry).track(names.resultsQueue, 10),
+    registry,
     handler: createResultHandler({
       orders,
       deadLetterQueue: deadLetterQueueOf(names.resultsQueue),

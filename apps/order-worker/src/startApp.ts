@@ -1,12 +1,6 @@
-import { fastifyApp, Health, limitServer, urlOf, type RunningApp } from '@taller/health';
+import { fastifyApp, Health, listenApp, type StartApp } from '@taller/health';
 import { openConsumerConnection, QueueConsumer } from '@taller/messaging';
-import {
-  buildInfo,
-  createConsumerMetrics,
-  createMetrics,
-  type Logger,
-  type Metrics,
-} from '@taller/telemetry';
+import { buildInfo, createMetrics, type Logger, type Metrics } from '@taller/telemetry';
 import { declareTopology, retryDelays, type WorkerTopology } from './broker/topology.js';
 import type { Config } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
@@ -17,10 +11,7 @@ import { createOrderHandler } from './orders/orderHandler.js';
  * order-worker from its settings: RabbitMQ connection (topology and the orders consumer) and the
  * HTTP side for probes and metrics, listening and started. server.ts and the tests both run it.
  */
-export async function startApp(
-  config: Config,
-  { logger }: { logger: Logger },
-): Promise<RunningApp> {
+export const startApp: StartApp<Config> = async (config, { logger }) => {
   const metrics = createMetrics({ build: buildInfo('order-worker') });
   const topology = {
     exchange: config.ORDERS_EXCHANGE,
@@ -40,12 +31,8 @@ export async function startApp(
   const health = new Health({ checks: dependencyChecks(broker) });
   // Its HTTP side is the skeleton alone: probes and metrics.
   const app = await fastifyApp({ logger, metrics, health });
-  limitServer(app.server, config);
-  await app.listen({ host: config.HOST, port: config.PORT });
-  health.markStarted();
-  return {
-    server: app.server,
-    url: urlOf(app.server),
+  const running = await listenApp(app, {
+    settings: config,
     health,
     // Closed last one first: the consumer (cancel, finish and ack what was delivered), then the
     // connection, so a clean shutdown leaves nothing for the broker to redeliver.
@@ -53,8 +40,10 @@ export async function startApp(
       { name: 'rabbitmq', close: () => broker.close() },
       { name: 'orders consumer', close: () => consumer.stop() },
     ],
-  };
-}
+  });
+  health.markStarted();
+  return running;
+};
 
 /** The consumer of order.created, attached to each new broker connection. */
 function ordersConsumer(
@@ -67,10 +56,7 @@ function ordersConsumer(
     queue: config.ORDERS_QUEUE,
     prefetch: config.PREFETCH,
     logger,
-    utilisation: createConsumerMetrics(metrics.registry).track(
-      config.ORDERS_QUEUE,
-      config.PREFETCH,
-    ),
+    registry: metrics.registry,
     handler: createOrderHandler({
       exchange: topology.exchange,
       queue: topology.queue,

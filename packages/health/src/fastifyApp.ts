@@ -10,6 +10,8 @@ import {
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { fastifyHealthRoutes } from './fastify.js';
 import type { Health } from './health.js';
+import { urlOf, type Resource, type RunningApp } from './runningApp.js';
+import { limitServer, type ServerLimits } from './serverLimits.js';
 
 export interface FastifyAppOptions extends FastifyApiErrorsOptions {
   logger: Logger;
@@ -38,4 +40,21 @@ export async function fastifyApp({
   await app.register(fastifyTelemetry, { metrics });
   await app.register(fastifyHealthRoutes, { health });
   return app;
+}
+
+export interface ListenOptions {
+  settings: ServerLimits & { HOST: string; PORT: number };
+  health: Health;
+  /** What the app opened, in the order it opened them (closed last one first). */
+  resources: Resource[];
+}
+
+/** Listens on HOST:PORT within the shared server limits; the app as its startApp returns it. */
+export async function listenApp(
+  app: FastifyInstance,
+  { settings, health, resources }: ListenOptions,
+): Promise<RunningApp> {
+  limitServer(app.server, settings);
+  await app.listen({ host: settings.HOST, port: settings.PORT });
+  return { server: app.server, url: urlOf(app.server), health, resources };
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { readConfigOrExit } from '@taller/config';
-import { createLogger, type Logger } from '@taller/telemetry';
-import type { RunningApp } from './runningApp.js';
+import { createLogger } from '@taller/telemetry';
+import type { RunningApp, StartApp } from './runningApp.js';
 import { gracefulShutdown } from './shutdown.js';
 
 /** What every app's settings hold for the process around it. */
@@ -16,7 +16,7 @@ export interface RunServerOptions<C extends ProcessSettings> {
   name: string;
   readConfig: () => C;
   /** The app's composition function, the same one its tests start. */
-  startApp: (config: C, options: { logger: Logger }) => Promise<RunningApp>;
+  startApp: StartApp<C>;
 }
 
 /**

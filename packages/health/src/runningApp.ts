@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Logger } from '@taller/telemetry';
 import type { Health } from './health.js';
 
 /** Something an app opened (a pool, a connection, a consumer) and must close on the way out. */
@@ -16,6 +17,12 @@ export interface RunningApp {
   /** Closed after the server, last one first (the order they were opened in). */
   resources: Resource[];
 }
+
+/** An app's composition function: its settings in, the app listening and started out. */
+export type StartApp<C, A extends RunningApp = RunningApp> = (
+  config: C,
+  options: { logger: Logger },
+) => Promise<A>;
 
 /** The URL a listening server answers on. */
 export function urlOf(server: Server): string {

@@ -1,5 +1,6 @@
-import type { ConsumerUtilisation, Logger } from '@taller/telemetry';
+import { createConsumerMetrics, type ConsumerUtilisation, type Logger } from '@taller/telemetry';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Registry } from 'prom-client';
 
 /** Handles one delivery and settles it (ack or nack) itself; never rejects. */
 export type MessageHandler = (message: ConsumeMessage, channel: ConfirmChannel) => Promise<void>;
@@ -9,7 +10,8 @@ export interface QueueConsumerOptions {
   prefetch: number;
   handler: MessageHandler;
   logger: Logger;
-  utilisation: ConsumerUtilisation;
+  /** Where its utilisation is exported (`queue_consumer_*{queue}`), for the autoscalers. */
+  registry: Registry;
 }
 
 /**
@@ -20,16 +22,26 @@ export interface QueueConsumerOptions {
  */
 export class QueueConsumer {
   readonly #options: QueueConsumerOptions;
+  readonly #utilisation: ConsumerUtilisation;
   readonly #inFlight = new Set<Promise<void>>();
   #current: { channel: ConfirmChannel; consumerTag: string } | undefined;
   #stopping = false;
 
   constructor(options: QueueConsumerOptions) {
     this.#options = options;
+    this.#utilisation = createConsumerMetrics(options.registry).track(
+      options.queue,
+      options.prefetch,
+    );
   }
 
   get stopping(): boolean {
     return this.#stopping;
+  }
+
+  /** Deliveries handed to the handler and not yet settled. */
+  get inFlight(): number {
+    return this.#utilisation.inFlight;
   }
 
   async attach(channel: ConfirmChannel): Promise<void> {
@@ -61,7 +73,7 @@ export class QueueConsumer {
   }
 
   #dispatch(message: ConsumeMessage, channel: ConfirmChannel): void {
-    const done = this.#options.utilisation.begin();
+    const done = this.#utilisation.begin();
     const task = this.#options
       .handler(message, channel)
       .catch((error: unknown) => {

@@ -1,7 +1,7 @@
 // openConsumerConnection against a real RabbitMQ: the topology declared and the consumer attached
 // on the first connect and again after the broker closes the connection.
 import { hostname } from 'node:os';
-import { createConsumerMetrics, createMetrics } from '@taller/telemetry';
+import { createMetrics } from '@taller/telemetry';
 import { amqpUrl, deleteBrokerObjects, rabbitmqctl, uniqueName, waitFor } from '@taller/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -32,7 +32,7 @@ describe('openConsumerConnection', () => {
       queue,
       prefetch: 5,
       logger,
-      utilisation: createConsumerMetrics(createMetrics().registry).track(queue, 5),
+      registry: createMetrics().registry,
       handler: async (message, channel) => {
         received.push(message.content.toString());
         settle(channel, message, 'ack');

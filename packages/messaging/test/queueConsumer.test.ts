@@ -1,8 +1,8 @@
 // QueueConsumer against a real RabbitMQ: manual acks within the prefetch, failed handlers
 // requeued, and a stop that settles what was delivered and leaves the rest in the queue.
 import { randomUUID } from 'node:crypto';
-import { deleteBrokerObjects, uniqueName, waitFor } from '@taller/testing';
-import { createConsumerMetrics, createMetrics } from '@taller/telemetry';
+import { deleteBrokerObjects, metricValue, uniqueName, waitFor } from '@taller/testing';
+import { createMetrics } from '@taller/telemetry';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QueueConsumer, settle, type MessageHandler } from '../src/index.js';
@@ -63,28 +63,30 @@ function gatedHandler() {
 
 function consumerFor(queue: string, prefetch: number, handler: MessageHandler) {
   const { logger, lines } = capturingLogger();
-  const utilisation = createConsumerMetrics(createMetrics().registry).track(queue, prefetch);
-  const consumer = new QueueConsumer({ queue, prefetch, handler, logger, utilisation });
-  return { consumer, utilisation, lines };
+  const registry = createMetrics().registry;
+  const consumer = new QueueConsumer({ queue, prefetch, handler, logger, registry });
+  return { consumer, registry, lines };
 }
 
 describe('QueueConsumer', () => {
   it('holds at most `prefetch` deliveries at once, tracked as in flight until settled', async () => {
     const { channel, queue } = await channelWithQueue();
     const gate = gatedHandler();
-    const { consumer, utilisation } = consumerFor(queue, 2, gate.handler);
+    const { consumer, registry } = consumerFor(queue, 2, gate.handler);
     await consumer.attach(channel);
     await send(channel, queue, ['1', '2', '3', '4', '5']);
 
     await waitFor('two deliveries', () => gate.held.length === 2);
-    expect(utilisation.inFlight).toBe(2);
+    expect(consumer.inFlight).toBe(2);
+    const series = `queue_consumer_in_flight_messages{queue="${queue}"}`;
+    expect(metricValue(await registry.metrics(), series)).toBe(2);
     for (;;) {
       gate.release();
       if (gate.acked.length === 5) break;
       await waitFor('the next deliveries', () => gate.held.length > 0 || gate.acked.length === 5);
     }
     expect(gate.acked).toEqual(['1', '2', '3', '4', '5']);
-    await waitFor('nothing in flight', () => utilisation.inFlight === 0);
+    await waitFor('nothing in flight', () => consumer.inFlight === 0);
     await consumer.stop();
     expect(await depth(queue)).toEqual({ messageCount: 0, consumerCount: 0 });
   });
