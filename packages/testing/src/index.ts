@@ -18,6 +18,12 @@ export {
   rabbitmqctl,
   blockPublishers,
 } from './broker.js';
+export {
+  startOrderPipeline,
+  type ExchangeTap,
+  type OrderPipeline,
+  type OrderPipelineOptions,
+} from './orderPipeline.js';
 export { metricValue } from './metrics.js';
 export { captureLines } from './logLines.js';
 export { publicTables } from './tables.js';
