@@ -4,6 +4,16 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export function createInferenceMetrics(registry: Registry) {
   const registers = [registry];
   return {
+    ...requestMetrics(registers),
+    ...batchMetrics(registers),
+    ...modelMetrics(registers),
+    ...grpcMetrics(registers),
+  };
+}
+
+/** What clients ask for: requests (the HPA's signal), predictions, overload refusals. */
+function requestMetrics(registers: Registry[]) {
+  return {
     // The HPA's signal: prometheus-adapter turns this counter's rate into
     // `inference_requests_per_second` (see the README).
     requests: new Counter({
@@ -24,6 +34,12 @@ export function createInferenceMetrics(registry: Registry) {
       labelNames: ['model'] as const,
       registers,
     }),
+  };
+}
+
+/** How the batcher and the inference threads work. */
+function batchMetrics(registers: Registry[]) {
+  return {
     batchSize: new Histogram({
       name: 'inference_batch_size',
       help: 'Instances per model call (micro-batch size).',
@@ -49,8 +65,19 @@ export function createInferenceMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    threads: new Gauge({
+      name: 'inference_worker_threads',
+      help: 'Worker threads running inference.',
+      registers,
+    }),
+  };
+}
+
+/** What runs: load time per served version, the backend. */
+function modelMetrics(registers: Registry[]) {
+  return {
     modelLoad: new Gauge({
-      name: 'model_load_duration_seconds',
+      name: 'inference_model_load_duration_seconds',
       help: 'Time to load and warm up each served version (slowest worker thread).',
       labelNames: ['model', 'version'] as const,
       registers,
@@ -61,8 +88,15 @@ export function createInferenceMetrics(registry: Registry) {
       labelNames: ['backend', 'simd'] as const,
       registers,
     }),
-    // The gRPC API's RED metrics, named as go-grpc-prometheus names them (the HTTP ones come
-    // from @taller/telemetry).
+  };
+}
+
+/**
+ * The gRPC API's RED metrics, named as go-grpc-prometheus names them (the HTTP ones come
+ * from @taller/telemetry).
+ */
+function grpcMetrics(registers: Registry[]) {
+  return {
     grpcHandled: new Counter({
       name: 'grpc_server_handled_total',
       help: 'gRPC calls completed, by method and status code.',
@@ -74,11 +108,6 @@ export function createInferenceMetrics(registry: Registry) {
       help: 'Time from a gRPC call arriving to its status being sent.',
       labelNames: ['grpc_service', 'grpc_method'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    }),
-    threads: new Gauge({
-      name: 'inference_worker_threads',
-      help: 'Worker threads running inference.',
       registers,
     }),
   };

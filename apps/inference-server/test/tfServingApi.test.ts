@@ -199,7 +199,7 @@ describe('observability', () => {
       await metric(server.url, 'inference_predictions_total{model="mnist",version="1"}'),
     ).toBeGreaterThanOrEqual(3);
     expect(
-      await metric(server.url, 'model_load_duration_seconds{model="mnist",version="1"}'),
+      await metric(server.url, 'inference_model_load_duration_seconds{model="mnist",version="1"}'),
     ).toBeGreaterThan(0);
     expect(await metric(server.url, 'inference_queue_depth')).toBe(0);
     const text = await (await fetch(`${server.url}/metrics`)).text();
