@@ -9,13 +9,13 @@ import {
 } from '@taller/telemetry';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config } from './config.js';
 import { registerPoolMetrics } from './db/poolMetrics.js';
 import { errorHandler, notFound } from './http/errorHandler.js';
-import { rateLimit } from './http/rateLimit.js';
+import { RateLimiter } from './http/rateLimit.js';
+import { securityHeaders } from './http/securityHeaders.js';
 import { RedisAvailability } from './redis/redisAvailability.js';
 import { TaskCache } from './tasks/taskCache.js';
 import { createTaskMetrics } from './tasks/taskMetrics.js';
@@ -77,10 +77,11 @@ export function buildApp({
   app.set('trust proxy', config.TRUST_PROXY);
   // Task responses carry their version as ETag; hashing every body for one would be wasted work.
   app.set('etag', false);
+  app.set('x-powered-by', false);
 
   app.use(expressTelemetry(logger, metrics));
   app.use(
-    helmet({
+    securityHeaders({
       // The page loads only its own files and talks only to its own API.
       contentSecurityPolicy: {
         useDefaults: false,
@@ -97,10 +98,6 @@ export function buildApp({
       },
     }),
   );
-  expressHealthRoutes(app, health);
-  app.get('/metrics', expressMetricsHandler(metrics));
-  app.get('/version', expressVersionHandler(metrics));
-
   const api = express.Router({ caseSensitive: true });
   // CORS stays off (same-origin only) unless origins are listed.
   if (config.CORS_ORIGINS.length > 0) {
@@ -112,25 +109,25 @@ export function buildApp({
       }),
     );
   }
-  api.use(
-    rateLimit({
+  taskRoutes(api, {
+    repository: new TaskRepository(pool),
+    cache,
+    limiter: new RateLimiter({
       redis: availability,
       keyPrefix: config.REDIS_PREFIX,
       points: config.RATE_LIMIT_POINTS,
       windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
       registry,
     }),
-  );
-  api.use(
-    taskRoutes({
-      repository: new TaskRepository(pool),
-      cache,
-      metrics: createTaskMetrics(registry),
-      bodyLimitBytes: config.JSON_BODY_LIMIT_BYTES,
-    }),
-  );
+    metrics: createTaskMetrics(registry),
+    bodyLimitBytes: config.JSON_BODY_LIMIT_BYTES,
+  });
   api.use(notFound);
+  // The API first: its requests are the many, and pass no other route on their way.
   app.use('/api', api);
+  expressHealthRoutes(app, health);
+  app.get('/metrics', expressMetricsHandler(metrics));
+  app.get('/version', expressVersionHandler(metrics));
 
   app.use(express.static(PUBLIC_DIR));
   app.use(notFound);

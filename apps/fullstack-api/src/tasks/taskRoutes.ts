@@ -1,9 +1,11 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import { ApiError, validationError } from '../http/apiError.js';
 import { methodNotAllowed } from '../http/errorHandler.js';
 import { jsonBody } from '../http/jsonBody.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { sendJson } from '../http/sendJson.js';
+import type { RateLimiter } from '../http/rateLimit.js';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor.js';
 import { etagOf, ifMatchVersions, ifNoneMatchHits } from './preconditions.js';
 import type { TaskCache } from './taskCache.js';
 import type { TaskMetrics } from './taskMetrics.js';
@@ -15,43 +17,87 @@ import type {
 } from './TaskRepository.js';
 import { createTaskBody, listTasksQuery, taskId, updateTaskBody } from './taskSchemas.js';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
 export interface TaskRoutesOptions {
   repository: TaskRepository;
   cache: TaskCache;
+  limiter: RateLimiter;
   metrics: TaskMetrics;
   bodyLimitBytes: number;
 }
 
-/** `/tasks` and `/tasks/:id`: mount under `/api`. */
-export function taskRoutes({
-  repository,
-  cache,
-  metrics,
-  bodyLimitBytes,
-}: TaskRoutesOptions): Router {
-  const router = Router({ caseSensitive: true });
+/**
+ * `/tasks` and `/tasks/:id` on the `/api` router, behind the rate limit. Reads count their
+ * request in the cache lookup's own Redis round trip; the limiter's middleware, added here after
+ * them, counts every other request on `router`, these routes' and any added later.
+ */
+export function taskRoutes(
+  router: Router,
+  { repository, cache, limiter, metrics, bodyLimitBytes }: TaskRoutesOptions,
+): void {
   const body = jsonBody(bodyLimitBytes);
 
-  router
-    .route('/tasks')
-    .get(async (req, res) => {
-      const query = parse(listTasksQuery, req.query, 'invalid_query');
-      const after = query.cursor === undefined ? undefined : cursorFrom(query.cursor);
-      const key = `${query.status ?? '*'}:${query.limit}:${after ? `${after.createdAt}:${after.id}` : ''}`;
-      const page = await cache.read({ kind: 'list', query: key }, async () => {
+  router.get('/tasks', async (req, res) => {
+    const count = limiter.count(req);
+    let query: z.output<typeof listTasksQuery>;
+    let after: Cursor | undefined;
+    try {
+      query = parse(listTasksQuery, req.query, 'invalid_query');
+      after = query.cursor === undefined ? undefined : cursorFrom(query.cursor);
+    } catch (error) {
+      await count?.consume(); // bad input counts against the limit too
+      throw error;
+    }
+    const key = `${query.status ?? '*'}:${query.limit}:${after ? `${after.createdAt}:${after.id}` : ''}`;
+    const page = await cache.read(
+      { kind: 'list', query: key },
+      async () => {
         const { items, next } = await repository.list({
           limit: query.limit,
           status: query.status,
           after,
         });
-        return `{"items":[${items.join(',')}],"nextCursor":${next ? `"${encodeCursor(next)}"` : 'null'}}`;
-      });
-      res.setHeader('cache-control', 'no-cache');
-      res.setHeader('content-type', JSON_TYPE);
-      res.send(page);
-    })
+        return `{"items":[${items}],"nextCursor":${next ? `"${encodeCursor(next)}"` : 'null'}}`;
+      },
+      count,
+    );
+    res.setHeader('cache-control', 'no-cache');
+    sendJson(res, page!);
+  });
+
+  router.get('/tasks/:id', async (req, res) => {
+    const count = limiter.count(req);
+    let id: string;
+    try {
+      id = idFrom(req);
+    } catch (error) {
+      await count?.consume();
+      throw error;
+    }
+    // Cached as "<version>:<json>", so a hit needs no parsing to answer with its ETag.
+    const cached = await cache.read(
+      { kind: 'task', id },
+      async () => {
+        const task = await repository.get(id);
+        return task && `${task.version}:${task.json}`;
+      },
+      count,
+    );
+    if (cached === undefined) throw taskNotFound(id);
+    const colon = cached.indexOf(':');
+    const etag = etagOf(cached.slice(0, colon));
+    res.setHeader('etag', etag);
+    res.setHeader('cache-control', 'no-cache');
+    if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
+      res.status(304).end();
+      return;
+    }
+    sendJson(res, cached.slice(colon + 1));
+  });
+
+  router.use(limiter.middleware());
+
+  router
+    .route('/tasks')
     .post(body, async (req, res) => {
       const task = await repository.create(parse(createTaskBody, req.body, 'invalid_body'));
       metrics.created.inc();
@@ -63,25 +109,6 @@ export function taskRoutes({
 
   router
     .route('/tasks/:id')
-    .get(async (req, res) => {
-      const id = idFrom(req);
-      // Cached as "<version>:<json>", so a hit needs no parsing to answer with its ETag.
-      const cached = await cache.read({ kind: 'task', id }, async () => {
-        const task = await repository.get(id);
-        return task && `${task.version}:${task.json}`;
-      });
-      if (cached === undefined) throw taskNotFound(id);
-      const colon = cached.indexOf(':');
-      const etag = etagOf(cached.slice(0, colon));
-      res.setHeader('etag', etag);
-      res.setHeader('cache-control', 'no-cache');
-      if (ifNoneMatchHits(req.headers['if-none-match'], etag)) {
-        res.status(304).end();
-        return;
-      }
-      res.setHeader('content-type', JSON_TYPE);
-      res.send(cached.slice(colon + 1));
-    })
     .patch(body, async (req, res) => {
       const id = idFrom(req);
       const { version, ...changes } = parse(updateTaskBody, req.body, 'invalid_body');
@@ -113,14 +140,11 @@ export function taskRoutes({
       res.status(204).end();
     })
     .all(methodNotAllowed(['GET', 'HEAD', 'PATCH', 'DELETE']));
-
-  return router;
 }
 
 function sendTask(res: Response, task: StoredTask): void {
   res.setHeader('etag', etagOf(task.version));
-  res.setHeader('content-type', JSON_TYPE);
-  res.send(task.json);
+  sendJson(res, task.json);
 }
 
 /** The written value, or the 404/409/412 that says why the conditional write did not happen. */
