@@ -1,11 +1,11 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
 import { ApiError, validationError } from '../http/apiError.js';
 import { methodNotAllowed } from '../http/errorHandler.js';
 import { jsonBody } from '../http/jsonBody.js';
 import { sendJson } from '../http/sendJson.js';
-import type { RateLimiter } from '../http/rateLimit.js';
-import { decodeCursor, encodeCursor, type Cursor } from './cursor.js';
+import type { RateLimiter, RequestCount } from '../http/rateLimit.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { etagOf, ifMatchVersions, ifNoneMatchHits } from './preconditions.js';
 import type { TaskCache } from './taskCache.js';
 import type { TaskMetrics } from './taskMetrics.js';
@@ -30,23 +30,30 @@ export interface TaskRoutesOptions {
  * request in the cache lookup's own Redis round trip; the limiter's middleware, added here after
  * them, counts every other request on `router`, these routes' and any added later.
  */
-export function taskRoutes(
-  router: Router,
-  { repository, cache, limiter, metrics, bodyLimitBytes }: TaskRoutesOptions,
-): void {
-  const body = jsonBody(bodyLimitBytes);
+export function taskRoutes(router: Router, options: TaskRoutesOptions): void {
+  const body = jsonBody(options.bodyLimitBytes);
+  router.get('/tasks', listTasks(options));
+  router.get('/tasks/:id', readTask(options));
+  router.use(options.limiter.middleware());
+  router
+    .route('/tasks')
+    .post(body, createTask(options))
+    .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
+  router
+    .route('/tasks/:id')
+    .patch(body, updateTask(options))
+    .delete(deleteTask(options))
+    .all(methodNotAllowed(['GET', 'HEAD', 'PATCH', 'DELETE']));
+}
 
-  router.get('/tasks', async (req, res) => {
+/** `GET /tasks`: one page, newest first, from the cache or PostgreSQL. */
+function listTasks({ repository, cache, limiter }: TaskRoutesOptions): RequestHandler {
+  return async (req, res) => {
     const count = limiter.count(req);
-    let query: z.output<typeof listTasksQuery>;
-    let after: Cursor | undefined;
-    try {
-      query = parse(listTasksQuery, req.query, 'invalid_query');
-      after = query.cursor === undefined ? undefined : cursorFrom(query.cursor);
-    } catch (error) {
-      await count?.consume(); // bad input counts against the limit too
-      throw error;
-    }
+    const { query, after } = await countedInput(count, () => {
+      const query = parse(listTasksQuery, req.query, 'invalid_query');
+      return { query, after: query.cursor === undefined ? undefined : cursorFrom(query.cursor) };
+    });
     const key = `${query.status ?? '*'}:${query.limit}:${after ? `${after.createdAt}:${after.id}` : ''}`;
     const page = await cache.read(
       { kind: 'list', query: key },
@@ -62,17 +69,14 @@ export function taskRoutes(
     );
     res.setHeader('cache-control', 'no-cache');
     sendJson(res, page!);
-  });
+  };
+}
 
-  router.get('/tasks/:id', async (req, res) => {
+/** `GET /tasks/:id`: the task with its version as ETag, or 304 when the client has it. */
+function readTask({ repository, cache, limiter }: TaskRoutesOptions): RequestHandler {
+  return async (req, res) => {
     const count = limiter.count(req);
-    let id: string;
-    try {
-      id = idFrom(req);
-    } catch (error) {
-      await count?.consume();
-      throw error;
-    }
+    const id = await countedInput(count, () => idFrom(req));
     // Cached as "<version>:<json>", so a hit needs no parsing to answer with its ETag.
     const cached = await cache.read(
       { kind: 'task', id },
@@ -92,54 +96,75 @@ export function taskRoutes(
       return;
     }
     sendJson(res, cached.slice(colon + 1));
-  });
+  };
+}
 
-  router.use(limiter.middleware());
+/** `POST /tasks`: 201 with the new task and its location. */
+function createTask({ repository, cache, metrics }: TaskRoutesOptions): RequestHandler {
+  return async (req, res) => {
+    const task = await repository.create(parse(createTaskBody, req.body, 'invalid_body'));
+    metrics.created.inc();
+    await cache.invalidate();
+    res.status(201).set('location', `${req.baseUrl}/tasks/${task.id}`);
+    sendTask(res, task);
+  };
+}
 
-  router
-    .route('/tasks')
-    .post(body, async (req, res) => {
-      const task = await repository.create(parse(createTaskBody, req.body, 'invalid_body'));
-      metrics.created.inc();
-      await cache.invalidate();
-      res.status(201).set('location', `${req.baseUrl}/tasks/${task.id}`);
-      sendTask(res, task);
-    })
-    .all(methodNotAllowed(['GET', 'HEAD', 'POST']));
+/** `PATCH /tasks/:id`: the changed task, when the client names the version it changes. */
+function updateTask({ repository, cache, metrics }: TaskRoutesOptions): RequestHandler {
+  return async (req, res) => {
+    const id = idFrom(req);
+    const { version, ...changes } = parse(updateTaskBody, req.body, 'invalid_body');
+    const ifMatch = ifMatchVersions(req.get('if-match'));
+    const outcome = await repository.update(id, changes, expectedVersions(ifMatch, version));
+    const task = settled(outcome, id, metrics, ifMatch === undefined ? 'body' : 'if_match');
+    metrics.updated.inc();
+    await cache.invalidate(id);
+    sendTask(res, task);
+  };
+}
 
-  router
-    .route('/tasks/:id')
-    .patch(body, async (req, res) => {
-      const id = idFrom(req);
-      const { version, ...changes } = parse(updateTaskBody, req.body, 'invalid_body');
-      const ifMatch = ifMatchVersions(req.get('if-match'));
-      if (ifMatch === undefined && version === undefined) {
-        throw new ApiError(
-          428,
-          'precondition_required',
-          'Name the version you read: an If-Match header with the ETag, or "version" in the body',
-        );
-      }
-      let expected: ExpectedVersions;
-      if (ifMatch === undefined || ifMatch === 'any')
-        expected = version === undefined ? undefined : [version];
-      else expected = version === undefined ? ifMatch : ifMatch.filter((v) => v === version);
-      const outcome = await repository.update(id, changes, expected);
-      const task = settled(outcome, id, metrics, ifMatch === undefined ? 'body' : 'if_match');
-      metrics.updated.inc();
-      await cache.invalidate(id);
-      sendTask(res, task);
-    })
-    .delete(async (req, res) => {
-      const id = idFrom(req);
-      const ifMatch = ifMatchVersions(req.get('if-match'));
-      const outcome = await repository.delete(id, ifMatch === 'any' ? undefined : ifMatch);
-      settled(outcome, id, metrics, 'if_match');
-      metrics.deleted.inc();
-      await cache.invalidate(id);
-      res.status(204).end();
-    })
-    .all(methodNotAllowed(['GET', 'HEAD', 'PATCH', 'DELETE']));
+/** `DELETE /tasks/:id`: 204, unless `If-Match` names a version that is not the current one. */
+function deleteTask({ repository, cache, metrics }: TaskRoutesOptions): RequestHandler {
+  return async (req, res) => {
+    const id = idFrom(req);
+    const ifMatch = ifMatchVersions(req.get('if-match'));
+    const outcome = await repository.delete(id, ifMatch === 'any' ? undefined : ifMatch);
+    settled(outcome, id, metrics, 'if_match');
+    metrics.deleted.inc();
+    await cache.invalidate(id);
+    res.status(204).end();
+  };
+}
+
+/**
+ * The versions an update may apply to: those of `If-Match` and the body's `version`, both when
+ * both are given; 428 when neither is.
+ */
+function expectedVersions(
+  ifMatch: number[] | 'any' | undefined,
+  version: number | undefined,
+): ExpectedVersions {
+  if (ifMatch === undefined && version === undefined) {
+    throw new ApiError(
+      428,
+      'precondition_required',
+      'Name the version you read: an If-Match header with the ETag, or "version" in the body',
+    );
+  }
+  if (ifMatch === undefined || ifMatch === 'any')
+    return version === undefined ? undefined : [version];
+  return version === undefined ? ifMatch : ifMatch.filter((v) => v === version);
+}
+
+/** The request's input as `read` takes it; bad input still counts against the limit. */
+async function countedInput<T>(count: RequestCount | undefined, read: () => T): Promise<T> {
+  try {
+    return read();
+  } catch (error) {
+    await count?.consume();
+    throw error;
+  }
 }
 
 function sendTask(res: Response, task: StoredTask): void {
