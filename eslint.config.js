@@ -1,5 +1,6 @@
 // One lint config for the whole monorepo: typed rules catch floating promises and unsafe any.
 import js from '@eslint/js';
+import checkFile from 'eslint-plugin-check-file';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -40,6 +41,20 @@ export default tseslint.config(
     ),
   ),
   boundary(['packages/**', 'tools/**'], APPS, 'Packages and tools never import an app.'),
+  // One file-name case for code everywhere: taskRoutes.ts, queueConsumer.test.ts, steadyLoad.mjs.
+  {
+    files: ['**/*.{ts,js,mjs,cjs}'],
+    // A module's type declarations carry the module's own name.
+    ignores: ['**/*.d.ts'],
+    plugins: { 'check-file': checkFile },
+    rules: {
+      'check-file/filename-naming-convention': [
+        'error',
+        { '**/*.{ts,js,mjs,cjs}': 'CAMEL_CASE' },
+        { ignoreMiddleExtensions: true },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,

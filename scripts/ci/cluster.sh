@@ -173,7 +173,7 @@ revision_of() { k get deployment -n $NS "$1" -o jsonpath='{.metadata.annotations
 rolling_update() { # deployment, target URL, rate, body, load tool scenario
   local deployment=$1 scenario=${5:-} chart=''
   log "rolling update of $deployment under steady load"
-  proof "load-$deployment" steady-load.mjs "TARGET=$2" DURATION_S=75 CONCURRENCY=2 "RATE=$3" "BODY=${4:-}"
+  proof "load-$deployment" steadyLoad.mjs "TARGET=$2" DURATION_S=75 CONCURRENCY=2 "RATE=$3" "BODY=${4:-}"
   proof_says "load-$deployment" 'load: started' 60
   if [ -n "$scenario" ]; then
     NODE_EXTRA_CA_CERTS=/var/lib/taller-cluster/pki/ingress-tls.crt npm run -s loadtest -- "$scenario" \

@@ -167,75 +167,92 @@ function packageScripts(root: string, dir: string): Set<string> {
 const isFile = (root: string, path: string) =>
   existsSync(join(root, path)) && statSync(join(root, path)).isFile();
 
+/** `what path does not exist`, unless the path is a placeholder, absolute or a URL. */
+function missing(what: string, path: string, ok: (path: string) => boolean): string[] {
+  if (placeholder(path) || /^(https?:|\/|~)/.test(path) || ok(path)) return [];
+  return [`${what} ${path} does not exist`];
+}
+
+/** `npm run <script> [-w <dir>]`: the script exists in that package. */
+function npmProblems(root: string, args: string[]): string[] {
+  if (args[0] !== 'run' || !args[1] || placeholder(args[1])) return [];
+  const workspace = args.findIndex((arg) => arg === '-w' || arg === '--workspace');
+  const dir = workspace >= 0 ? (args[workspace + 1] ?? '') : '.';
+  if (placeholder(dir) || packageScripts(root, dir).has(args[1])) return [];
+  return [`npm run ${args[1]}: no such script in ${join(dir, 'package.json')}`];
+}
+
+// `-f` is a file for these subcommands only (`kubectl logs -f` follows, it names no file).
+const TAKES_FILES = [
+  'apply',
+  'create',
+  'delete',
+  'replace',
+  'diff',
+  'install',
+  'upgrade',
+  'template',
+  'lint',
+];
+
+/** helm and kubectl: the charts, files and kustomizations they name exist. */
+function clusterToolProblems(root: string, tool: string, args: string[]): string[] {
+  const problems: string[] = [];
+  const kustomization = (p: string) => isFile(root, join(p, 'kustomization.yaml'));
+  if (tool.includes('helm') || tool.includes('HELM')) {
+    for (const arg of args.filter((a) => /^helm\/[^/]+\/?$/.test(a)))
+      problems.push(...missing('chart', arg, (p) => isFile(root, join(p, 'Chart.yaml'))));
+  }
+  const verb = args.find(
+    (arg, i) => !arg.startsWith('-') && !/^(-n|--namespace)$/.test(args[i - 1] ?? ''),
+  );
+  args.forEach((arg, i) => {
+    const next = args[i + 1];
+    if (!next || next === '-') return;
+    const namesFile =
+      (arg === '-f' && TAKES_FILES.includes(verb ?? '')) ||
+      arg === '--values' ||
+      arg === '--filename';
+    if (namesFile) problems.push(...missing('file', next, (p) => existsSync(join(root, p))));
+    if (arg === '-k' || arg === '--kustomize')
+      problems.push(...missing('kustomization', next, kustomization));
+  });
+  if (args[0] === 'kustomize' && args[1] && !args[1].startsWith('-'))
+    problems.push(...missing('kustomization', args[1], kustomization));
+  return problems;
+}
+
+/** `bash scripts/x.sh`, `source ...`, or a script run by its path: the script exists. */
+function scriptProblems(root: string, tool: string, args: string[]): string[] {
+  const script = args.find((a) => !a.startsWith('-'));
+  if (
+    ['bash', 'source', '.'].includes(tool) &&
+    script &&
+    /^(scripts|k8s|helm|tools|docs|\.ci)\//.test(script)
+  )
+    return missing('script', script, (p) => isFile(root, p));
+  if (/^(scripts|k8s|helm|tools)\/.*\.(sh|mjs|ts)$/.test(tool))
+    return missing('script', tool, (p) => isFile(root, p));
+  return [];
+}
+
+const CLUSTER_TOOLS = ['helm', '"$HELM"', '$HELM', 'kubectl', '"$KUBECTL"', '$KUBECTL'];
+
 /** What is wrong with one command line, as it would run from the repository root. */
 export function commandProblems(root: string, command: string): string[] {
-  const problems: string[] = [];
   // One line may chain several commands (&&, ;, |, for ... do ...).
-  for (const part of command.split(/&&|\|\||;|\||\bdo\b|\bthen\b/)) {
+  return command.split(/&&|\|\||;|\||\bdo\b|\bthen\b/).flatMap((part) => {
     const words = part.trim().split(/\s+/).filter(Boolean);
     while (['sudo', 'time', 'env'].includes(words[0] ?? '') || /^\w+=/.test(words[0] ?? ''))
       words.shift();
     const [tool, ...args] = words;
-    const check = (what: string, path: string, ok: (path: string) => boolean) => {
-      if (!placeholder(path) && !/^(https?:|\/|~)/.test(path) && !ok(path))
-        problems.push(`${what} ${path} does not exist`);
-    };
-    if (tool === 'npm' && args[0] === 'run' && args[1] && !placeholder(args[1])) {
-      const workspace = args.findIndex((arg) => arg === '-w' || arg === '--workspace');
-      const dir = workspace >= 0 ? (args[workspace + 1] ?? '') : '.';
-      if (!placeholder(dir) && !packageScripts(root, dir).has(args[1]))
-        problems.push(`npm run ${args[1]}: no such script in ${join(dir, 'package.json')}`);
-    }
-    if (tool === 'helm' || tool === '"$HELM"' || tool === '$HELM') {
-      for (const arg of args.filter((a) => /^helm\/[^/]+\/?$/.test(a)))
-        check('chart', arg, (p) => isFile(root, join(p, 'Chart.yaml')));
-    }
-    if (['helm', '"$HELM"', '$HELM', 'kubectl', '"$KUBECTL"', '$KUBECTL'].includes(tool ?? '')) {
-      // `-f` is a file for these subcommands only (`kubectl logs -f` follows, it names no file).
-      const verb = args.find(
-        (arg, i) => !arg.startsWith('-') && !/^(-n|--namespace)$/.test(args[i - 1] ?? ''),
-      );
-      const takesFiles = [
-        'apply',
-        'create',
-        'delete',
-        'replace',
-        'diff',
-        'install',
-        'upgrade',
-        'template',
-        'lint',
-      ];
-      args.forEach((arg, i) => {
-        const next = args[i + 1];
-        if (!next || next === '-') return;
-        if (
-          (arg === '-f' && takesFiles.includes(verb ?? '')) ||
-          arg === '--values' ||
-          arg === '--filename'
-        )
-          check('file', next, (p) => existsSync(join(root, p)));
-        if (arg === '-k' || arg === '--kustomize')
-          check('kustomization', next, (p) => isFile(root, join(p, 'kustomization.yaml')));
-      });
-      if (args[0] === 'kustomize' && args[1] && !args[1].startsWith('-'))
-        check('kustomization', args[1], (p) => isFile(root, join(p, 'kustomization.yaml')));
-    }
-    if (
-      (tool === 'bash' || tool === 'source' || tool === '.') &&
-      args[0] &&
-      /^(scripts|k8s|helm|tools|docs|\.ci)\//.test(args.find((a) => !a.startsWith('-')) ?? '')
-    ) {
-      check(
-        'script',
-        args.find((a) => !a.startsWith('-'))!,
-        (p) => isFile(root, p),
-      );
-    }
-    if (tool && /^(scripts|k8s|helm|tools)\/.*\.(sh|mjs|ts)$/.test(tool))
-      check('script', tool, (p) => isFile(root, p));
-  }
-  return problems;
+    if (!tool) return [];
+    return [
+      ...(tool === 'npm' ? npmProblems(root, args) : []),
+      ...(CLUSTER_TOOLS.includes(tool) ? clusterToolProblems(root, tool, args) : []),
+      ...scriptProblems(root, tool, args),
+    ];
+  });
 }
 
 export function commandFileProblems(root: string, file: string): Problem[] {

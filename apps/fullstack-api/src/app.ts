@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { expressHealthRoutes, type Health } from '@taller/health';
+import { registerPoolMetrics } from '@taller/postgres';
 import {
   expressMetricsHandler,
   expressVersionHandler,
@@ -13,14 +14,13 @@ import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Config } from './config.js';
-import { registerPoolMetrics } from './db/poolMetrics.js';
 import { errorHandler, notFound } from './http/errorHandler.js';
 import { RateLimiter } from './http/rateLimit.js';
 import { securityHeaders } from './http/securityHeaders.js';
 import { RedisAvailability } from './redis/redisAvailability.js';
 import { TaskCache } from './tasks/taskCache.js';
 import { createTaskMetrics } from './tasks/taskMetrics.js';
-import { TaskRepository } from './tasks/TaskRepository.js';
+import { TaskRepository } from './tasks/taskRepository.js';
 import { taskRoutes } from './tasks/taskRoutes.js';
 
 // The same folder from src/ (tsx) and dist/ (the image).

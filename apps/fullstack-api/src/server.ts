@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readConfigOrExit } from '@taller/config';
-import { Health, gracefulShutdown, limitServer } from '@taller/health';
+import { Health, gracefulShutdown, limitServer, urlOf } from '@taller/health';
 import { createPool } from '@taller/postgres';
 import { buildInfo, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
@@ -25,15 +25,23 @@ const server = app.listen(config.PORT, config.HOST);
 limitServer(server, config);
 await once(server, 'listening');
 
-const shutdown = gracefulShutdown({
-  health,
+gracefulShutdown({
+  app: {
+    server: server,
+    url: urlOf(server),
+    health,
+    resources: [
+      { name: 'postgres', close: () => pool.end() },
+      {
+        name: 'redis',
+        close: () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()),
+      },
+    ],
+  },
   logger,
-  server,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-shutdown.onClose('postgres', () => pool.end());
-shutdown.onClose('redis', () => (redis.status === 'ready' ? redis.quit() : redis.disconnect()));
 
 // Give Redis a moment so the first requests find the cache; without it the app starts degraded.
 if (redis.status !== 'ready') {

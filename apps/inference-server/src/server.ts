@@ -3,7 +3,7 @@
 // when every model is loaded and warm in every thread.
 import type { AddressInfo } from 'node:net';
 import { readConfigOrExit } from '@taller/config';
-import { Health, gracefulShutdown, limitServer } from '@taller/health';
+import { Health, gracefulShutdown, limitServer, urlOf } from '@taller/health';
 import { buildInfo, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
@@ -70,17 +70,22 @@ const app = await buildApp({ config, logger, metrics, inferenceMetrics, health, 
 limitServer(app.server, config);
 await app.listen({ port: config.PORT, host: config.HOST });
 
-const shutdown = gracefulShutdown({
-  health,
+gracefulShutdown({
+  app: {
+    server: app.server,
+    url: urlOf(app.server),
+    health,
+    // Closers run in reverse order: stop polling, answer every accepted request, then stop the threads.
+    resources: [
+      { name: 'inference threads', close: () => pool.close() },
+      { name: 'accepted predictions', close: () => batcher.close() },
+      { name: 'model polling', close: () => catalog.close() },
+    ],
+  },
   logger,
-  server: app.server,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-// Closers run in reverse order: stop polling, answer every accepted request, then stop the threads.
-shutdown.onClose('inference threads', () => pool.close());
-shutdown.onClose('accepted predictions', () => batcher.close());
-shutdown.onClose('model polling', () => catalog.close());
 
 const { address, port } = app.server.address() as AddressInfo;
 logger.info({ address, port }, 'listening');

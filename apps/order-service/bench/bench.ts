@@ -16,6 +16,7 @@ import {
   uniqueName,
   waitUntilHealthy,
   type AppProcess,
+  type TestDatabase,
 } from '@taller/testing';
 import { createLogger } from '@taller/telemetry';
 import amqp from 'amqplib';
@@ -230,114 +231,167 @@ async function drainOutbox(pool: pg.Pool): Promise<void> {
   }
 }
 
-async function main() {
+/** The bench's own database, exchange and queues, and its worker processes. */
+interface Rig {
+  url: string;
+  prefix: string;
+  names: { exchange: string; results: string; queue: string };
+  database: TestDatabase;
+  pool: pg.Pool;
+  workers: AppProcess[];
+}
+
+async function setUp(): Promise<Rig> {
   const url = await amqpUrl();
   const prefix = uniqueName('orderbench');
-  const names = {
-    exchange: `${prefix}.orders`,
-    results: `${prefix}.results`,
-    queue: `${prefix}.worker`,
-  };
   const database = await createTestDatabase('orders_bench');
   await runMigrations({
     dir: MIGRATIONS_DIR,
     connection: { connectionString: database.url },
     logger: createLogger({ name: 'bench', level: 'warn' }),
   });
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
-  const workers: AppProcess[] = [];
-  const startWorkers = async (count: number, prefetch = settings.prefetch) => {
-    const started = await Promise.all(
-      Array.from({ length: count }, () =>
-        startProcess('order-worker', WORKER_ENTRY, {
-          AMQP_URL: url,
-          ORDERS_EXCHANGE: names.exchange,
-          ORDERS_QUEUE: names.queue,
-          FULFILMENT_DELAY_MS: String(settings.fulfilmentDelayMs),
-          PREFETCH: String(prefetch),
-          LOG_LEVEL: settings.logLevel,
-        }),
-      ),
-    );
-    workers.push(...started);
-    await Promise.all(started.map((worker) => waitUntilHealthy(worker)));
+  return {
+    url,
+    prefix,
+    names: {
+      exchange: `${prefix}.orders`,
+      results: `${prefix}.results`,
+      queue: `${prefix}.worker`,
+    },
+    database,
+    pool: new pg.Pool({ connectionString: database.url, max: 4 }),
+    workers: [],
   };
+}
 
+async function startWorkers(rig: Rig, count: number, prefetch = settings.prefetch) {
+  const started = await Promise.all(
+    Array.from({ length: count }, () =>
+      startProcess('order-worker', WORKER_ENTRY, {
+        AMQP_URL: rig.url,
+        ORDERS_EXCHANGE: rig.names.exchange,
+        ORDERS_QUEUE: rig.names.queue,
+        FULFILMENT_DELAY_MS: String(settings.fulfilmentDelayMs),
+        PREFETCH: String(prefetch),
+        LOG_LEVEL: settings.logLevel,
+      }),
+    ),
+  );
+  rig.workers.push(...started);
+  await Promise.all(started.map((worker) => waitUntilHealthy(worker)));
+}
+
+/**
+ * Accepted orders/s with no worker running (a worker declares the work queue, so order.created
+ * is routable, then stops): the API and its outbox relay alone, as when workers run on other
+ * nodes. The backlog is published and purged afterwards, so it is not part of later runs.
+ */
+async function measureAccepted(rig: Rig, serviceUrl: string): Promise<number> {
+  await startWorkers(rig, 1);
+  await rig.workers.pop()!.stop();
+  const cannon = await postMany(serviceUrl, { duration: settings.acceptedSeconds });
+  const accepted = cannon['2xx'] / cannon.duration;
+  console.log(
+    `accepted: ${round(accepted)} orders/s (p50 ${cannon.latency.p50} ms, p99 ${cannon.latency.p99} ms, non-2xx ${cannon.non2xx}, errors ${cannon.errors})`,
+  );
+  const drainStarted = Date.now();
+  await drainOutbox(rig.pool);
+  console.log(
+    `outbox drained ${round((Date.now() - drainStarted) / 1000, 1)} s after the load ended`,
+  );
+  const admin = await amqp.connect(rig.url);
+  await (await admin.createChannel()).purgeQueue(rig.names.queue);
+  await admin.close();
+  await sleep(1000);
+  return accepted;
+}
+
+interface EndToEnd {
+  label: string;
+  sustained: number;
+  p99: number;
+}
+
+/** The sustained end-to-end rate with the workers running now, and the latency at half of it. */
+async function measureEndToEnd(
+  rig: Rig,
+  serviceUrl: string,
+  label: string,
+  count: number,
+): Promise<EndToEnd> {
+  const sustained = await sustainedRate(rig.pool, serviceUrl, settings.backlogPerWorker * count);
+  const offered = sustained / 2;
+  const latency = await endToEndLatency(rig.pool, serviceUrl, offered);
+  console.log(
+    `${label}: sustained ${round(sustained)} orders/s; at ${round(offered)}/s offered: p50 ${round(latency.p50)} ms, p99 ${round(latency.p99)} ms (${latency.count} orders; median ms from acceptance: publish confirmed ${latency.stages.confirmed}, result ${latency.stages.processed}, stored ${latency.stages.stored})`,
+  );
+  return { label, sustained, p99: latency.p99 };
+}
+
+function printRatios(raw: number, accepted: number, [one, three, capacity]: EndToEnd[]) {
+  const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+  console.log('\nratios against the targets');
+  console.log(
+    `  accepted / raw publish            ${round(accepted / raw, 3)}  (target >= ${targets.acceptedVsRaw}) ${check(accepted / raw >= targets.acceptedVsRaw)}`,
+  );
+  console.log(
+    `  sustained e2e (${capacity!.label}) / raw   ${round(capacity!.sustained / raw, 3)}  (target >= ${targets.endToEndVsRaw}) ${check(capacity!.sustained / raw >= targets.endToEndVsRaw)}`,
+  );
+  console.log(`  sustained e2e (${three!.label}) / raw   ${round(three!.sustained / raw, 3)}`);
+  console.log(`  sustained e2e (${one!.label}) / raw    ${round(one!.sustained / raw, 3)}`);
+  console.log(
+    `  3 workers / 1 worker (prefetch ${settings.prefetch})   ${round(three!.sustained / one!.sustained, 2)}  (target >= ${targets.scaling}) ${check(three!.sustained / one!.sustained >= targets.scaling)}`,
+  );
+  for (const run of [one!, three!, capacity!]) {
+    console.log(
+      `  e2e p99 at half max, ${run.label}   ${round(run.p99)} ms  (target < ${targets.p99Ms} ms) ${check(run.p99 < targets.p99Ms)}`,
+    );
+  }
+}
+
+async function main() {
+  const rig = await setUp();
   try {
     console.log(`settings: ${JSON.stringify(settings)}`);
-    const raw = await rawPublishRate(url, `${prefix}.raw`);
+    const raw = await rawPublishRate(rig.url, `${rig.prefix}.raw`);
     console.log(`raw confirmed publish: ${round(raw)} msg/s`);
-
     const service = await startProcess('order-service', SERVICE_ENTRY, {
-      AMQP_URL: url,
-      DATABASE_URL: database.url,
-      ORDERS_EXCHANGE: names.exchange,
-      RESULTS_QUEUE: names.results,
+      AMQP_URL: rig.url,
+      DATABASE_URL: rig.database.url,
+      ORDERS_EXCHANGE: rig.names.exchange,
+      RESULTS_QUEUE: rig.names.results,
       LOG_LEVEL: settings.logLevel,
     });
     await waitUntilHealthy(service);
-    // A worker declares the work queue (so order.created is routable), then stops: the accepted
-    // rate is the API and its outbox relay alone, as when workers run on other nodes.
-    await startWorkers(1);
-    await workers.pop()!.stop();
-
-    const cannon = await postMany(service.url, { duration: settings.acceptedSeconds });
-    const accepted = cannon['2xx'] / cannon.duration;
-    console.log(
-      `accepted: ${round(accepted)} orders/s (p50 ${cannon.latency.p50} ms, p99 ${cannon.latency.p99} ms, non-2xx ${cannon.non2xx}, errors ${cannon.errors})`,
+    const accepted = await measureAccepted(rig, service.url);
+    await startWorkers(rig, 1);
+    const one = await measureEndToEnd(
+      rig,
+      service.url,
+      `1 worker, prefetch ${settings.prefetch}`,
+      1,
     );
-    // The accepted-rate backlog is not part of the end-to-end runs: publish it, then drop it.
-    const drainStarted = Date.now();
-    await drainOutbox(pool);
-    console.log(
-      `outbox drained ${round((Date.now() - drainStarted) / 1000, 1)} s after the load ended`,
+    await startWorkers(rig, 2);
+    const three = await measureEndToEnd(
+      rig,
+      service.url,
+      `3 workers, prefetch ${settings.prefetch}`,
+      3,
     );
-    const admin = await amqp.connect(url);
-    await (await admin.createChannel()).purgeQueue(names.queue);
-    await admin.close();
-    await sleep(1000);
-
-    const measure = async (label: string, count: number) => {
-      const sustained = await sustainedRate(pool, service.url, settings.backlogPerWorker * count);
-      const offered = sustained / 2;
-      const latency = await endToEndLatency(pool, service.url, offered);
-      console.log(
-        `${label}: sustained ${round(sustained)} orders/s; at ${round(offered)}/s offered: p50 ${round(latency.p50)} ms, p99 ${round(latency.p99)} ms (${latency.count} orders; median ms from acceptance: publish confirmed ${latency.stages.confirmed}, result ${latency.stages.processed}, stored ${latency.stages.stored})`,
-      );
-      return { label, sustained, offered, p50: latency.p50, p99: latency.p99 };
-    };
-    await startWorkers(1);
-    const one = await measure(`1 worker, prefetch ${settings.prefetch}`, 1);
-    await startWorkers(2);
-    const three = await measure(`3 workers, prefetch ${settings.prefetch}`, 3);
-    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-    await startWorkers(3, settings.capacityPrefetch);
-    const capacity = await measure(`3 workers, prefetch ${settings.capacityPrefetch}`, 3);
-    const runs = [one, three, capacity];
-
-    const check = (ok: boolean) => (ok ? 'ok' : 'MISSED');
-    console.log('\nratios against the targets');
-    console.log(
-      `  accepted / raw publish            ${round(accepted / raw, 3)}  (target >= ${targets.acceptedVsRaw}) ${check(accepted / raw >= targets.acceptedVsRaw)}`,
+    await Promise.all(rig.workers.splice(0).map((worker) => worker.stop()));
+    await startWorkers(rig, 3, settings.capacityPrefetch);
+    const capacity = await measureEndToEnd(
+      rig,
+      service.url,
+      `3 workers, prefetch ${settings.capacityPrefetch}`,
+      3,
     );
-    console.log(
-      `  sustained e2e (${capacity.label}) / raw   ${round(capacity.sustained / raw, 3)}  (target >= ${targets.endToEndVsRaw}) ${check(capacity.sustained / raw >= targets.endToEndVsRaw)}`,
-    );
-    console.log(`  sustained e2e (${three.label}) / raw   ${round(three.sustained / raw, 3)}`);
-    console.log(`  sustained e2e (${one.label}) / raw    ${round(one.sustained / raw, 3)}`);
-    console.log(
-      `  3 workers / 1 worker (prefetch ${settings.prefetch})   ${round(three.sustained / one.sustained, 2)}  (target >= ${targets.scaling}) ${check(three.sustained / one.sustained >= targets.scaling)}`,
-    );
-    for (const run of runs) {
-      console.log(
-        `  e2e p99 at half max, ${run.label}   ${round(run.p99)} ms  (target < ${targets.p99Ms} ms) ${check(run.p99 < targets.p99Ms)}`,
-      );
-    }
+    printRatios(raw, accepted, [one, three, capacity]);
   } finally {
     await stopAll();
-    await pool.end();
-    await deleteBrokerObjects(prefix);
-    await database.drop();
+    await rig.pool.end();
+    await deleteBrokerObjects(rig.prefix);
+    await rig.database.drop();
   }
 }
 

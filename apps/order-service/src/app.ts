@@ -8,7 +8,7 @@ import {
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import { registerErrorHandling, routerErrors } from './http/errorHandler.js';
-import type { OrderRepository } from './orders/OrderRepository.js';
+import type { OrderRepository } from './orders/orderRepository.js';
 import { orderRoutes } from './orders/orderRoutes.js';
 
 export interface AppDependencies {

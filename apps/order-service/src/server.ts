@@ -3,16 +3,16 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
-import { gracefulShutdown, Health, limitServer } from '@taller/health';
+import { gracefulShutdown, Health, limitServer, urlOf } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
-import { createPool } from '@taller/postgres';
+import { createPool, registerPoolMetrics } from '@taller/postgres';
 import { buildInfo, createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import { deadLetterQueueOf, declareTopology } from './broker/topology.js';
 import { readConfig } from './config.js';
 import { dependencyChecks } from './dependencyChecks.js';
 import { createServiceMetrics } from './metrics.js';
-import { OrderRepository } from './orders/OrderRepository.js';
+import { OrderRepository } from './orders/orderRepository.js';
 import { registerOutboxLagMetrics } from './outbox/outboxLag.js';
 import { OutboxRelay } from './outbox/outboxRelay.js';
 import { createResultHandler } from './results/resultHandler.js';
@@ -22,6 +22,7 @@ const config = readConfigOrExit(readConfig, logger);
 
 const pool = createPool(config, { applicationName: 'order-service', logger });
 const metrics = createMetrics({ build: buildInfo('order-service') });
+registerPoolMetrics(metrics.registry, pool);
 const serviceMetrics = createServiceMetrics(metrics.registry);
 registerOutboxLagMetrics(metrics.registry, pool, logger);
 const orders = new OrderRepository(pool, {
@@ -91,19 +92,24 @@ const app = await buildApp({
 limitServer(app.server, config);
 await app.listen({ host: config.HOST, port: config.PORT });
 
-const shutdown = gracefulShutdown({
-  health,
+gracefulShutdown({
+  app: {
+    server: app.server,
+    url: urlOf(app.server),
+    health,
+    // Closed in reverse: consumer (finishes and acks in-flight results), relay (finishes its batch),
+    // broker connection, database pool.
+    resources: [
+      { name: 'postgres', close: () => pool.end() },
+      { name: 'rabbitmq', close: () => broker.close() },
+      { name: 'outbox relay', close: () => relay.stop() },
+      { name: 'results consumer', close: () => consumer.stop() },
+    ],
+  },
   logger,
-  server: app.server,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-// Closed in reverse: consumer (finishes and acks in-flight results), relay (finishes its batch),
-// broker connection, database pool.
-shutdown.onClose('postgres', () => pool.end());
-shutdown.onClose('rabbitmq', () => broker.close());
-shutdown.onClose('outbox relay', () => relay.stop());
-shutdown.onClose('results consumer', () => consumer.stop());
 
 relay.start();
 health.markStarted();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
 import { createServiceMetrics } from '../src/metrics.js';
-import { OrderRepository } from '../src/orders/OrderRepository.js';
+import { OrderRepository } from '../src/orders/orderRepository.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
 import { orderBody, postOrder } from './support/orders.js';
 

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareTopology } from '../src/broker/topology.js';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
 import { createServiceMetrics } from '../src/metrics.js';
-import { OrderRepository } from '../src/orders/OrderRepository.js';
+import { OrderRepository } from '../src/orders/orderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
 import { registerOutboxLagMetrics } from '../src/outbox/outboxLag.js';
 import { OutboxRelay } from '../src/outbox/outboxRelay.js';

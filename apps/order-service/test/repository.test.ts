@@ -2,7 +2,7 @@
 // outcome, whatever else shares its statement.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderRepository, type ResultUpdate } from '../src/orders/OrderRepository.js';
+import { OrderRepository, type ResultUpdate } from '../src/orders/orderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
 import { orderBody } from './support/orders.js';

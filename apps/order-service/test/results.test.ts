@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterQueueOf, declareTopology } from '../src/broker/topology.js';
 import { createServiceMetrics } from '../src/metrics.js';
-import { OrderRepository } from '../src/orders/OrderRepository.js';
+import { OrderRepository } from '../src/orders/orderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
 import { createResultHandler } from '../src/results/resultHandler.js';
 import { brokerNames } from './support/broker.js';

@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { readConfigOrExit } from '@taller/config';
-import { gracefulShutdown, Health, limitServer } from '@taller/health';
+import { gracefulShutdown, Health, limitServer, urlOf } from '@taller/health';
 import { BrokerConnection, QueueConsumer } from '@taller/messaging';
 import { buildInfo, createConsumerMetrics, createLogger, createMetrics } from '@taller/telemetry';
 import { buildApp } from './app.js';
@@ -71,17 +71,22 @@ const app = await buildApp({ logger, metrics, health });
 limitServer(app.server, config);
 await app.listen({ host: config.HOST, port: config.PORT });
 
-const shutdown = gracefulShutdown({
-  health,
+gracefulShutdown({
+  app: {
+    server: app.server,
+    url: urlOf(app.server),
+    health,
+    // Closed in reverse: the consumer first (cancel, finish and ack what was delivered), then the
+    // connection, so a clean shutdown leaves nothing for the broker to redeliver.
+    resources: [
+      { name: 'rabbitmq', close: () => broker.close() },
+      { name: 'orders consumer', close: () => consumer.stop() },
+    ],
+  },
   logger,
-  server: app.server,
   drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS,
   timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
 });
-// Closed in reverse: the consumer first (cancel, finish and ack what was delivered), then the
-// connection, so a clean shutdown leaves nothing for the broker to redeliver.
-shutdown.onClose('rabbitmq', () => broker.close());
-shutdown.onClose('orders consumer', () => consumer.stop());
 
 health.markStarted();
 logger.info({ port: (app.server.address() as AddressInfo).port }, 'listening');

@@ -1,3 +1,3 @@
-export { loadConfig, redactConfig, ConfigError, type LoadConfigOptions } from './load-config.js';
-export { serverSettings, shutdownSettings, LOG_LEVELS } from './common-settings.js';
+export { loadConfig, redactConfig, ConfigError, type LoadConfigOptions } from './loadConfig.js';
+export { serverSettings, shutdownSettings, LOG_LEVELS } from './commonSettings.js';
 export { readConfigOrExit } from './startup.js';

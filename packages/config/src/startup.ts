@@ -1,4 +1,4 @@
-import { redactConfig } from './load-config.js';
+import { redactConfig } from './loadConfig.js';
 
 interface StartupLogger {
   level: string;

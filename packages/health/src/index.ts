@@ -9,4 +9,6 @@ export {
 export { expressHealthRoutes } from './express.js';
 export { fastifyHealthRoutes } from './fastify.js';
 export { gracefulShutdown, type ShutdownOptions, type Shutdown } from './shutdown.js';
-export { limitServer, type ServerLimits } from './server-limits.js';
+export { closeApp, urlOf, type Resource, type RunningApp } from './runningApp.js';
+export { runServer, type ProcessSettings, type RunServerOptions } from './runServer.js';
+export { limitServer, type ServerLimits } from './serverLimits.js';

@@ -1,7 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
-import type { Health } from './health.js';
+import type { RunningApp } from './runningApp.js';
 
 interface ShutdownLogger {
   info(obj: object, msg?: string): void;
@@ -11,10 +11,9 @@ interface ShutdownLogger {
 }
 
 export interface ShutdownOptions {
-  health: Health;
+  /** The app to stop: its server is drained, then its resources closed. */
+  app: RunningApp;
   logger: ShutdownLogger;
-  /** The HTTP server to drain; omit for a process without one. */
-  server?: Server;
   /** How long to keep serving after readiness fails, so endpoints stop routing here (SIGTERM only). */
   drainDelayMs: number;
   /** Hard limit for the whole shutdown; past it the process exits 1. */
@@ -22,8 +21,6 @@ export interface ShutdownOptions {
 }
 
 export interface Shutdown {
-  /** Registers a resource to close after the server; closers run in reverse order of registration. */
-  onClose(name: string, close: () => unknown): void;
   /** Shuts down as if a SIGTERM arrived (for tests and fatal conditions). */
   shutdown(): void;
 }
@@ -31,18 +28,16 @@ export interface Shutdown {
 /**
  * On SIGTERM or SIGINT: fail readiness, keep serving for the drain delay while telling every
  * client to close its keep-alive connection, stop accepting, let in-flight requests finish,
- * close registered resources in reverse order, exit 0. If that takes longer than `timeoutMs`,
+ * close the app's resources in reverse order, exit 0. If that takes longer than `timeoutMs`,
  * exit 1. An uncaught error runs the same steps and exits 1.
  */
 export function gracefulShutdown({
-  health,
+  app,
   logger,
-  server,
   drainDelayMs,
   timeoutMs,
 }: ShutdownOptions): Shutdown {
-  const closers: { name: string; close: () => unknown }[] = [];
-  const drain = server ? drainable(server) : undefined;
+  const drain = drainable(app.server);
 
   const { close } = closeWithGrace(
     {
@@ -55,15 +50,13 @@ export function gracefulShutdown({
     async ({ signal, err }) => {
       if (err) logger.error({ err }, 'fatal error; shutting down');
       logger.info({ signal, drainDelayMs }, 'shutting down: readiness now fails');
-      health.markDraining();
-      drain?.startDraining();
+      app.health.markDraining();
+      drain.startDraining();
       // An interactive Ctrl-C has no load balancer to wait for.
       if (signal !== 'SIGINT') await sleep(drainDelayMs);
-      if (drain) {
-        await drain.close();
-        logger.info({}, 'http server closed: in-flight requests finished');
-      }
-      for (const { name, close } of closers.toReversed()) {
+      await drain.close();
+      logger.info({}, 'http server closed: in-flight requests finished');
+      for (const { name, close } of app.resources.toReversed()) {
         try {
           await close();
           logger.info({ resource: name }, 'closed');
@@ -79,9 +72,6 @@ export function gracefulShutdown({
   );
 
   return {
-    onClose: (name, closeFn) => {
-      closers.push({ name, close: closeFn });
-    },
     shutdown: () => {
       close();
     },

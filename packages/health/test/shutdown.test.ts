@@ -17,7 +17,7 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-async function startServer(framework: string, env: Record<string, string>): Promise<Child> {
+function spawnFixture(framework: string, env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/server.ts', framework], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -29,7 +29,7 @@ async function startServer(framework: string, env: Record<string, string>): Prom
   }));
   const lines: Record<string, unknown>[] = [];
   const reader = createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
+  const port = new Promise<number>((resolve, reject) => {
     reader.on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       lines.push(entry);
@@ -37,7 +37,14 @@ async function startServer(framework: string, env: Record<string, string>): Prom
     });
     void exited.then(() => reject(new Error('server exited before listening')));
   });
-  return { process: child, url: `http://127.0.0.1:${port}`, lines, exited };
+  // A child that exits before listening is a failure only for whoever awaits the port.
+  port.catch(() => undefined);
+  return { process: child, lines, exited, port };
+}
+
+async function startServer(framework: string, env: Record<string, string>): Promise<Child> {
+  const { port, ...child } = spawnFixture(framework, env);
+  return { ...child, url: `http://127.0.0.1:${await port}` };
 }
 
 interface Outcome {
@@ -65,7 +72,7 @@ describe.each(['express', 'fastify'])('graceful shutdown (%s)', (framework) => {
     const drainDelayMs = 1500;
     const server = await startServer(framework, {
       DRAIN_DELAY_MS: String(drainDelayMs),
-      TIMEOUT_MS: '10000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
     });
     const outcomes: Outcome[] = [];
     let sigtermAt = Infinity;
@@ -123,7 +130,10 @@ describe.each(['express', 'fastify'])('graceful shutdown (%s)', (framework) => {
   });
 
   it('exits 1 when a hung request outlives the hard timeout', async () => {
-    const server = await startServer(framework, { DRAIN_DELAY_MS: '100', TIMEOUT_MS: '1000' });
+    const server = await startServer(framework, {
+      DRAIN_DELAY_MS: '100',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+    });
     const client = new Client(server.url);
     const hung = request(client, '/hang');
     await sleep(100);
@@ -136,5 +146,23 @@ describe.each(['express', 'fastify'])('graceful shutdown (%s)', (framework) => {
     expect((await hung).error).toBeDefined();
     expect(server.lines.some((line) => line.msg === 'shutdown timed out; exiting 1')).toBe(true);
     await client.destroy();
+  });
+
+  it('logs why and exits 1 when the settings are invalid or the start fails', async () => {
+    const invalid = spawnFixture(framework, { DRAIN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: 'x' });
+    expect((await invalid.exited).code).toBe(1);
+    expect(invalid.lines.map((line) => line.msg)).toEqual(['invalid configuration']);
+
+    const failing = spawnFixture(framework, {
+      DRAIN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '1000',
+      START: 'fail',
+    });
+    expect((await failing.exited).code).toBe(1);
+    expect(failing.lines.at(-1)).toMatchObject({
+      level: 'fatal',
+      msg: 'failed to start',
+      err: { message: 'the broker is not there' },
+    });
   });
 });

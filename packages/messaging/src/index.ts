@@ -1,17 +1,17 @@
-export { BrokerConnection, type BrokerOptions, type BrokerSession } from './broker-connection.js';
+export { BrokerConnection, type BrokerOptions, type BrokerSession } from './brokerConnection.js';
 export {
   publishConfirmed,
   trackReturns,
   isChannelClosed,
   UnroutableError,
   ConfirmTimeoutError,
-} from './publish-confirmed.js';
+} from './publishConfirmed.js';
 export {
   QueueConsumer,
   settle,
   type MessageHandler,
   type QueueConsumerOptions,
-} from './queue-consumer.js';
-export { deadLetter, republish, type DeadLetterReason } from './dead-letter.js';
-export { parseMessage, type Parsed, type MalformedReason } from './parse-message.js';
+} from './queueConsumer.js';
+export { deadLetter, republish, type DeadLetterReason } from './deadLetter.js';
+export { parseMessage, type Parsed, type MalformedReason } from './parseMessage.js';
 export { brokerSettings, brokerName } from './settings.js';

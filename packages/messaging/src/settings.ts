@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CONFIRM_TIMEOUT_MS } from './publish-confirmed.js';
+import { DEFAULT_CONFIRM_TIMEOUT_MS } from './publishConfirmed.js';
 
 /** An exchange or queue name: what RabbitMQ accepts, without surprises in logs and URLs. */
 export function brokerName(fallback: string) {

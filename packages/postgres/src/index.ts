@@ -5,11 +5,12 @@ export {
   type ConnectionSettings,
 } from './settings.js';
 export { createPool, type PoolOptions } from './pool.js';
+export { registerPoolMetrics } from './poolMetrics.js';
 export {
   databaseError,
   classifyDatabaseError,
   isDatabaseUnavailable,
   type DatabaseFailure,
-} from './database-error.js';
+} from './databaseError.js';
 export { runMigrations, type MigrationOptions } from './migrations.js';
-export { runMigrateCommand, type MigrateCommandOptions } from './migrate-command.js';
+export { runMigrateCommand, type MigrateCommandOptions } from './migrateCommand.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '@taller/telemetry';
 import pg from 'pg';
-import { databaseError } from './database-error.js';
+import { databaseError } from './databaseError.js';
 import { connectionConfig, type DatabaseSettings } from './settings.js';
 
 export interface PoolOptions {

@@ -2,9 +2,10 @@
 // its connections (an idle one, or one checked out between two queries).
 import { createTestDatabase, uniqueName, type TestDatabase } from '@taller/testing';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createPool, databaseError, databaseSettings } from '../src/index.js';
+import { createPool, databaseError, databaseSettings, registerPoolMetrics } from '../src/index.js';
 import { capturingLogger } from './support.js';
 
 let database: TestDatabase;
@@ -109,5 +110,23 @@ describe('databaseError', () => {
       code: '42P01',
     });
     expect(databaseError('plain')).toEqual({ message: 'plain' });
+  });
+});
+
+describe('registerPoolMetrics', () => {
+  it('reports connections in use, idle and requests waiting when scraped', async () => {
+    const { pool } = poolFor({ DATABASE_POOL_MAX: '1' });
+    const registry = new Registry();
+    registerPoolMetrics(registry, pool);
+    const client = await pool.connect();
+    const waiting = pool.query('SELECT 1');
+    const series = async (): Promise<Record<string, number>> => {
+      const { values } = await registry.getSingleMetric('db_pool_connections')!.get();
+      return Object.fromEntries(values.map((v) => [String(v.labels.state), v.value]));
+    };
+    expect(await series()).toEqual({ total: 1, idle: 0, waiting: 1 });
+    client.release();
+    await waiting;
+    expect(await series()).toEqual({ total: 1, idle: 1, waiting: 0 });
   });
 });

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from './logger.js';
 import { UNMATCHED_ROUTE, type Metrics } from './metrics.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './requestId.js';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin';
 import type { Logger } from './logger.js';
 import { UNMATCHED_ROUTE, type Metrics } from './metrics.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './requestId.js';
 
 /** Options for `Fastify(...)`: our pino logger and request ids taken from `x-request-id`. */
 export function fastifyLoggerOptions(

@@ -1,12 +1,12 @@
 export { createLogger, type Logger, type LoggerOptions } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
-export { buildInfo, type BuildInfo } from './build-info.js';
+export { buildInfo, type BuildInfo } from './buildInfo.js';
 export {
   createConsumerMetrics,
   type ConsumerMetrics,
   type ConsumerUtilisation,
-} from './consumer-utilisation.js';
-export { requestIdFrom, REQUEST_ID_HEADER } from './request-id.js';
+} from './consumerUtilisation.js';
+export { requestIdFrom, REQUEST_ID_HEADER } from './requestId.js';
 export { expressTelemetry, expressMetricsHandler, expressVersionHandler } from './express.js';
 export {
   fastifyFrameworkErrors,
@@ -14,3 +14,16 @@ export {
   fastifyTelemetry,
   type RouterFailure,
 } from './fastify.js';
+export {
+  ApiError,
+  OverloadedError,
+  errorBody,
+  type ApiErrorOptions,
+  type ErrorBody,
+  type FieldProblem,
+} from './apiError.js';
+export {
+  fastifyApiErrors,
+  fastifyRouterErrors,
+  type FastifyApiErrorsOptions,
+} from './fastifyErrors.js';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { buildInfo, type BuildInfo } from './build-info.js';
+import { buildInfo, type BuildInfo } from './buildInfo.js';
 
 export interface Metrics {
   registry: Registry;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import amqp, { type ConsumeMessage, type GetMessage } from 'amqplib';
 import { amqpUrl } from './services.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from './waitFor.js';
 
 const exec = promisify(execFile);
 

@@ -1,7 +1,7 @@
 export { postgresUrl, redisUrl, amqpUrl } from './services.js';
 export { createTestDatabase, type TestDatabase } from './database.js';
 export { uniqueName } from './names.js';
-export { waitFor } from './wait-for.js';
+export { waitFor } from './waitFor.js';
 export { freePort } from './ports.js';
 export {
   startProcess,
@@ -19,5 +19,5 @@ export {
   blockPublishers,
 } from './broker.js';
 export { metricValue } from './metrics.js';
-export { captureLines } from './log-lines.js';
+export { captureLines } from './logLines.js';
 export { publicTables } from './tables.js';

@@ -31,23 +31,37 @@ const escape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fixed = (value: number) => Number(value.toFixed(1));
 
-export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[] = []): string {
-  const names = [...(rows[0]?.replicas.keys() ?? [])];
+/** Where a second and a value land on the plot: one scale for load, one for replicas. */
+interface Scales {
+  seconds: number;
+  load: { max: number; step: number };
+  pods: { max: number; step: number };
+  x: (second: number) => number;
+  yLoad: (value: number) => number;
+  yPods: (value: number) => number;
+}
+
+function scalesOf(rows: TimelineRow[]): Scales {
   const seconds = Math.max(1, rows.length);
   const load = axis(Math.max(...rows.map((r) => Math.max(r.requestsPerSecond, r.errors)), 0));
   const replicaValues = rows.flatMap((r) =>
     [...r.replicas.values()].filter((v) => v !== undefined),
   );
-  const pods = axis(
-    Math.max(1, ...replicaValues) + 1,
-    Math.min(5, Math.max(1, ...replicaValues) + 1),
-  );
-  const x = (second: number) => fixed(MARGIN.left + (second / seconds) * PLOT_W);
-  const yLoad = (value: number) => fixed(MARGIN.top + PLOT_H - (value / load.max) * PLOT_H);
-  const yPods = (value: number) => fixed(MARGIN.top + PLOT_H - (value / pods.max) * PLOT_H);
-  const parts: string[] = [];
+  const most = Math.max(1, ...replicaValues) + 1;
+  const pods = axis(most, Math.min(5, most));
+  return {
+    seconds,
+    load,
+    pods,
+    x: (second) => fixed(MARGIN.left + (second / seconds) * PLOT_W),
+    yLoad: (value) => fixed(MARGIN.top + PLOT_H - (value / load.max) * PLOT_H),
+    yPods: (value) => fixed(MARGIN.top + PLOT_H - (value / pods.max) * PLOT_H),
+  };
+}
 
-  // Axes and grid: the left scale's ticks draw the grid, the right scale labels the replicas.
+/** Axes and grid: the left scale's ticks draw the grid, the right scale labels the replicas. */
+function axesParts({ seconds, load, pods, x, yLoad, yPods }: Scales): string[] {
+  const parts: string[] = [];
   for (let v = 0; v <= load.max; v += load.step) {
     parts.push(
       `<line x1="${MARGIN.left}" x2="${MARGIN.left + PLOT_W}" y1="${yLoad(v)}" y2="${yLoad(v)}" stroke="#e5e7eb"/>`,
@@ -69,8 +83,12 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
     `<text transform="translate(16 ${MARGIN.top + PLOT_H / 2}) rotate(-90)" text-anchor="middle">requests/s</text>`,
     `<text transform="translate(${WIDTH - 16} ${MARGIN.top + PLOT_H / 2}) rotate(90)" text-anchor="middle">replicas</text>`,
   );
+  return parts;
+}
 
-  // Each label on the first row where it clears the label before it (7 px a character).
+/** Each label on the first row where it clears the label before it (7 px a character). */
+function markerParts(markers: Marker[], { x }: Scales): string[] {
+  const parts: string[] = [];
   const rowEnds: number[] = [];
   for (const marker of [...markers].sort((a, b) => a.at - b.at)) {
     const start = x(marker.at) + 4;
@@ -82,45 +100,60 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
       `<text x="${start}" y="${MARGIN.top + 14 + row * 14}" fill="#4b5563">${escape(marker.label)}</text>`,
     );
   }
+  return parts;
+}
 
-  // Each second's value drawn across that second: a step line, as the counts are per second.
-  const steps = (values: (number | undefined)[], y: (v: number) => number) => {
-    const points: string[] = [];
-    values.forEach((value, second) => {
-      if (value !== undefined)
-        points.push(`${x(second)},${y(value)}`, `${x(second + 1)},${y(value)}`);
-    });
-    return points.join(' ');
-  };
-  parts.push(
-    `<polyline points="${steps(
-      rows.map((r) => r.requestsPerSecond),
-      yLoad,
-    )}" fill="none" stroke="${LOAD}" stroke-width="1.5"/>`,
-  );
-  parts.push(
-    `<polyline points="${steps(
-      rows.map((r) => r.errors),
-      yLoad,
-    )}" fill="none" stroke="${ERRORS}" stroke-width="1.5"/>`,
-  );
-  names.forEach((name, i) => {
-    parts.push(
-      `<polyline points="${steps(
-        rows.map((r) => r.replicas.get(name)),
-        yPods,
-      )}" fill="none" stroke="${REPLICAS[i % REPLICAS.length]}" stroke-width="2.5"/>`,
-    );
+/** Each second's value drawn across that second: a step line, as the counts are per second. */
+function stepLine(
+  values: (number | undefined)[],
+  { x }: Scales,
+  y: (v: number) => number,
+  color: string,
+  width: number,
+): string {
+  const points: string[] = [];
+  values.forEach((value, second) => {
+    if (value !== undefined)
+      points.push(`${x(second)},${y(value)}`, `${x(second + 1)},${y(value)}`);
   });
+  return `<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="${width}"/>`;
+}
 
+function seriesParts(rows: TimelineRow[], names: string[], scales: Scales): string[] {
+  return [
+    stepLine(
+      rows.map((r) => r.requestsPerSecond),
+      scales,
+      scales.yLoad,
+      LOAD,
+      1.5,
+    ),
+    stepLine(
+      rows.map((r) => r.errors),
+      scales,
+      scales.yLoad,
+      ERRORS,
+      1.5,
+    ),
+    ...names.map((name, i) =>
+      stepLine(
+        rows.map((r) => r.replicas.get(name)),
+        scales,
+        scales.yPods,
+        REPLICAS[i % REPLICAS.length]!,
+        2.5,
+      ),
+    ),
+  ];
+}
+
+function legendParts(rows: TimelineRow[], names: string[]): string[] {
   const legend = [
     { label: 'requests/s', color: LOAD },
     { label: `errors/s (${rows.reduce((sum, r) => sum + r.errors, 0)} in all)`, color: ERRORS },
-    ...names.map((name, i) => ({
-      label: name,
-      color: REPLICAS[i % REPLICAS.length]!,
-    })),
+    ...names.map((name, i) => ({ label: name, color: REPLICAS[i % REPLICAS.length]! })),
   ];
+  const parts: string[] = [];
   let left = MARGIN.left;
   for (const { label, color } of legend) {
     parts.push(
@@ -129,12 +162,20 @@ export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[
     );
     left += 40 + label.length * 7;
   }
+  return parts;
+}
 
+export function timelineSvg(rows: TimelineRow[], title: string, markers: Marker[] = []): string {
+  const names = [...(rows[0]?.replicas.keys() ?? [])];
+  const scales = scalesOf(rows);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12" fill="#111827">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${MARGIN.left}" y="24" font-size="16" font-weight="bold">${escape(title)}</text>`,
-    ...parts,
+    ...axesParts(scales),
+    ...markerParts(markers, scales),
+    ...seriesParts(rows, names, scales),
+    ...legendParts(rows, names),
     '</svg>',
     '',
   ].join('\n');

@@ -14,7 +14,7 @@ import type {
   StoredTask,
   TaskRepository,
   WriteOutcome,
-} from './TaskRepository.js';
+} from './taskRepository.js';
 import { createTaskBody, listTasksQuery, taskId, updateTaskBody } from './taskSchemas.js';
 
 export interface TaskRoutesOptions {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import { ApiError } from '../http/apiError.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import type { Order, OrderRepository, OrderStatus } from './OrderRepository.js';
+import type { Order, OrderRepository, OrderStatus } from './orderRepository.js';
 import {
   createOrderBody,
   createOrderHeaders,

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnavailable } from '@taller/postgres';
 import { ApiError } from '../http/apiError.js';
 import { ORDER_CREATED, orderCreatedV1 } from '../messages/orderCreated.js';
-import type { OrderItem, OrderRepository, StoredOrder } from './OrderRepository.js';
+import type { OrderItem, OrderRepository, StoredOrder } from './orderRepository.js';
 
 export interface OrderRequest {
   customerId: string;

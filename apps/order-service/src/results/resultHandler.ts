@@ -13,7 +13,7 @@ import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { WriteQueueFullError } from '../db/writeBatcher.js';
 import { orderResultV1, type OrderResultV1 } from '../messages/orderResult.js';
 import type { ServiceMetrics } from '../metrics.js';
-import type { FinalStatus, OrderRepository } from '../orders/OrderRepository.js';
+import type { FinalStatus, OrderRepository } from '../orders/orderRepository.js';
 
 export interface ResultHandlerOptions {
   orders: OrderRepository;

@@ -1,6 +1,6 @@
 import type { Logger } from '@taller/telemetry';
 import amqp, { type ChannelModel, type ConfirmChannel, type RecoveringChannelModel } from 'amqplib';
-import { trackReturns } from './publish-confirmed.js';
+import { trackReturns } from './publishConfirmed.js';
 
 export interface BrokerSession {
   /** A confirm channel for publishing with `publishConfirmed`; also fit for declaring topology. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { publishConfirmed } from './publish-confirmed.js';
+import { publishConfirmed } from './publishConfirmed.js';
 
 export interface DeadLetterReason {
   /** Machine-readable: parseMessage's reasons (`invalid_json`...) or the app's own (`retries_exhausted`...). */
