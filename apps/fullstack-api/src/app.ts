@@ -17,9 +17,9 @@ import type { Config } from './config.js';
 import { errorHandler, notFound } from './http/errorHandler.js';
 import { RateLimiter } from './http/rateLimit.js';
 import { securityHeaders } from './http/securityHeaders.js';
+import { createTaskMetrics } from './metrics.js';
 import { RedisAvailability } from './redis/redisAvailability.js';
 import { TaskCache } from './tasks/taskCache.js';
-import { createTaskMetrics } from './tasks/taskMetrics.js';
 import { TaskRepository } from './tasks/taskRepository.js';
 import { taskRoutes } from './tasks/taskRoutes.js';
 

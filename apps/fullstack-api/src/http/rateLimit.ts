@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
+import { ApiError } from '@taller/telemetry';
 import { Counter, type Registry } from 'prom-client';
 import type { RedisAvailability } from '../redis/redisAvailability.js';
-import { ApiError } from './apiError.js';
 
 /**
  * Lua: `countRequest(key, window)` counts one request in the client's fixed window of `window`
@@ -147,12 +147,13 @@ export class RateLimiter {
   #refusal(msLeft: number): ApiError {
     this.#limited.inc();
     const retryAfter = Math.max(1, Math.ceil(msLeft / 1000));
-    return new ApiError(
-      429,
-      'rate_limited',
-      `Too many requests; retry in ${retryAfter} s`,
-      { limit: this.points, windowSeconds: this.windowSeconds, retryAfterSeconds: retryAfter },
-      { 'retry-after': String(retryAfter) },
-    );
+    return new ApiError(429, 'rate_limited', `Too many requests; retry in ${retryAfter} s`, {
+      details: {
+        limit: this.points,
+        windowSeconds: this.windowSeconds,
+        retryAfterSeconds: retryAfter,
+      },
+      headers: { 'retry-after': String(retryAfter) },
+    });
   }
 }

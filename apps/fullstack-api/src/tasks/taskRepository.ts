@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { classifyDatabaseError } from '@taller/postgres';
-import { ApiError } from '../http/apiError.js';
+import { ApiError } from '@taller/telemetry';
 import type { Cursor } from './cursor.js';
 import type { CreateTask, TaskStatus } from './taskSchemas.js';
 
@@ -163,21 +163,12 @@ export class TaskRepository {
             503,
             'database_unavailable',
             'The database is unavailable; retry shortly',
-            null,
-            { 'retry-after': '1' },
-            { cause: error },
+            { headers: { 'retry-after': '1' }, cause: error },
           );
         case 'rejected':
-          throw new ApiError(
-            400,
-            'invalid_value',
-            'The database refused a value of this request',
-            null,
-            {},
-            {
-              cause: error,
-            },
-          );
+          throw new ApiError(400, 'invalid_value', 'The database refused a value of this request', {
+            cause: error,
+          });
       }
       throw error;
     }

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { z } from 'zod';
-import { ApiError, validationError } from '../http/apiError.js';
+import { ApiError } from '@taller/telemetry';
+import { validationError } from '../http/apiError.js';
 import { methodNotAllowed } from '../http/errorHandler.js';
 import { jsonBody } from '../http/jsonBody.js';
 import { sendJson } from '../http/sendJson.js';
@@ -8,7 +9,7 @@ import type { RateLimiter, RequestCount } from '../http/rateLimit.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { etagOf, ifMatchVersions, ifNoneMatchHits } from './preconditions.js';
 import type { TaskCache } from './taskCache.js';
-import type { TaskMetrics } from './taskMetrics.js';
+import type { TaskMetrics } from '../metrics.js';
 import type {
   ExpectedVersions,
   StoredTask,
@@ -184,21 +185,13 @@ function settled<T>(
   metrics.conflicts.inc({ precondition });
   const details = { currentVersion: outcome.currentVersion };
   throw precondition === 'if_match'
-    ? new ApiError(
-        412,
-        'precondition_failed',
-        'The task changed since you read it (If-Match)',
+    ? new ApiError(412, 'precondition_failed', 'The task changed since you read it (If-Match)', {
         details,
-        {
-          etag: etagOf(outcome.currentVersion),
-        },
-      )
-    : new ApiError(
-        409,
-        'version_conflict',
-        'The task changed since you read it (version)',
+        headers: { etag: etagOf(outcome.currentVersion) },
+      })
+    : new ApiError(409, 'version_conflict', 'The task changed since you read it (version)', {
         details,
-      );
+      });
 }
 
 function parse<S extends z.ZodType>(
@@ -214,17 +207,19 @@ function parse<S extends z.ZodType>(
 function idFrom(req: Request): string {
   const result = taskId.safeParse(req.params.id);
   if (result.success) return result.data;
-  throw new ApiError(400, 'invalid_id', 'A task id is a UUID', [
-    { field: 'id', code: 'invalid_format', message: 'Must be a UUID' },
-  ]);
+  throw new ApiError(400, 'invalid_id', 'A task id is a UUID', {
+    details: [{ field: 'id', code: 'invalid_format', message: 'Must be a UUID' }],
+  });
 }
 
 function cursorFrom(token: string) {
   const cursor = decodeCursor(token);
   if (cursor) return cursor;
-  throw new ApiError(400, 'invalid_query', 'The query string is invalid', [
-    { field: 'cursor', code: 'invalid_cursor', message: 'Not a cursor this API returned' },
-  ]);
+  throw new ApiError(400, 'invalid_query', 'The query string is invalid', {
+    details: [
+      { field: 'cursor', code: 'invalid_cursor', message: 'Not a cursor this API returned' },
+    ],
+  });
 }
 
 function taskNotFound(id: string): ApiError {
