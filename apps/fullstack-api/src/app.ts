@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { expressHealthRoutes, type Health } from '@taller/health';
-import { registerPoolMetrics } from '@taller/postgres';
 import {
   expressMetricsHandler,
   expressVersionHandler,
@@ -66,8 +65,7 @@ const SECURITY_HEADERS: HelmetOptions = {
 
 /** The task board: JSON API under /api, the web page, probes and metrics. */
 export function buildApp(dependencies: AppDependencies): Express {
-  const { config, pool, logger, metrics, health } = dependencies;
-  registerPoolMetrics(metrics.registry, pool);
+  const { config, logger, metrics, health } = dependencies;
   const app = express();
   // Paths are case-sensitive: `/ApI/tasks` is a 404, not a second spelling of the API (and of its
   // metrics' route label, which is built from the mount path as the client wrote it).

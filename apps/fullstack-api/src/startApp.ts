@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Health, limitServer, urlOf, type Resource, type RunningApp } from '@taller/health';
-import { createPool } from '@taller/postgres';
+import { createPool, registerPoolMetrics } from '@taller/postgres';
 import type { Logger, Metrics } from '@taller/telemetry';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -34,6 +34,7 @@ export async function startApp(
     { name: 'redis', close: () => closeRedis(redis) },
   ];
   const metrics = createAppMetrics();
+  registerPoolMetrics(metrics.registry, pool);
   const health = new Health({ checks: dependencyChecks(pool, redis) });
   const server = buildApp({ config, pool, redis, logger, metrics, health }).listen(
     config.PORT,
