@@ -1,6 +1,7 @@
 import { freePort, uniqueName, waitFor, type TestDatabase } from '@taller/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type ErrorJson, type TaskJson } from './support/http.js';
+import { startRedisServer } from './support/redisServer.js';
 import { migratedDatabase, startTestApp, type TestApp } from './support/testApp.js';
 
 let database: TestDatabase;
@@ -125,6 +126,36 @@ describe('rate limit', () => {
     const ttl = await a.redis.pttl(counter);
     expect(ttl).toBeGreaterThan(25_000);
     expect(ttl).toBeLessThanOrEqual(30_000);
+  });
+});
+
+describe('a cached read', () => {
+  it('is one Redis command: the count and the lookup in one script', async () => {
+    const redis = await startRedisServer();
+    try {
+      const app = await startTestApp(database.url, {
+        REDIS_URL: redis.url,
+        RATE_LIMIT_POINTS: '100',
+        CACHE_TTL_SECONDS: '30',
+      });
+      apps.push(app);
+      const { body: task } = await call<TaskJson>(app.url, 'POST', '/api/tasks', {
+        json: { title: 'One round trip' },
+      });
+      const read = () => call(app.url, 'GET', `/api/tasks/${task.id}`);
+      await read(); // a miss: the lookup, then the fill
+      await read(); // a hit, with every script loaded
+      await app.redis.config('RESETSTAT');
+      expect((await read()).status).toBe(200);
+      // Redis counts the commands a script runs too; the script calls themselves are EVALSHA.
+      const stats = await app.redis.info('commandstats');
+      const calls = (command: string) =>
+        Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+      expect([calls('evalsha'), calls('eval')]).toEqual([1, 0]);
+      expect(await app.redis.get(`${app.config.REDIS_PREFIX}ratelimit:127.0.0.1`)).toBe('4');
+    } finally {
+      await redis.kill();
+    }
   });
 });
 
