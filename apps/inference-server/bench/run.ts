@@ -4,17 +4,25 @@
 // with no HTTP at all (and at batch 1: the most batching can gain); plus requests of eight
 // instances, to tell what costs per request from what costs per prediction. Cases are
 // interleaved over rounds and the medians printed, with the CPU time each prediction costs per
-// thread kind, which holds up better than throughput on a shared machine. About 2 minutes.
+// thread kind, which holds up better than throughput on a shared machine. The same through TF
+// Serving's gRPC API (PredictionService/Predict, one digit per call packed in tensor_content, 64
+// calls in flight over 8 channels). About 2.5 minutes.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { containerCpus } from '../src/inference/containerCpus.js';
 import { digitImage } from '../test/support/digits.js';
+import * as grpcJs from '@grpc/grpc-js';
+import { loadServingProtos } from '../src/grpc/predictionService.js';
+import { imageTensor } from '../test/support/grpcClient.js';
 import { metric } from '../test/support/http.js';
 import { SHIPPED_VERSION } from '../test/support/inProcessModel.js';
 import { ready, startServer, type ServerProcess } from '../test/support/serverProcess.js';
 
 const CONNECTIONS = 64;
+// gRPC multiplexes calls on a connection: the calls in flight share 8 channels (connections).
+const GRPC_CHANNELS = 8;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = Number(process.env.INFERENCE_THREADS ?? containerCpus());
@@ -113,6 +121,87 @@ async function http(server: ServerProcess, { instances, body } = one): Promise<S
   };
 }
 
+/**
+ * Predict calls as a load generator makes them, like autocannon's prebuilt body: the request
+ * encoded once, the answer's bytes counted, not decoded.
+ */
+function rawPredictCalls(address: string, instances: number) {
+  const method = loadServingProtos().PredictionService.service.Predict!;
+  const request = method.requestSerialize({
+    model_spec: { name: 'mnist' },
+    inputs: { image: imageTensor(Array.from({ length: instances }, (_, i) => digitImage(i))) },
+  });
+  const client = new grpcJs.Client(address, grpcJs.credentials.createInsecure());
+  const same = (bytes: Buffer) => bytes;
+  return {
+    predict: () =>
+      new Promise<void>((resolve, reject) => {
+        client.makeUnaryRequest(method.path, same, same, request, (error) =>
+          error ? reject(error) : resolve(),
+        );
+      }),
+    close: () => client.close(),
+  };
+}
+
+/** The batched server through gRPC: `inFlight` closed-loop callers, packed digits per call. */
+async function grpc(server: ServerProcess, inFlight: number, instances = 1): Promise<Sample> {
+  const clients = Array.from({ length: GRPC_CHANNELS }, () =>
+    rawPredictCalls(server.grpcAddress, instances),
+  );
+  const run = async (seconds: number) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: inFlight }, async (_, i) => {
+        const client = clients[i % GRPC_CHANNELS]!;
+        while (performance.now() < end) {
+          const start = performance.now();
+          try {
+            await client.predict();
+            latencies.push(performance.now() - start);
+          } catch {
+            errors += 1;
+          }
+        }
+      }),
+    );
+    return { latencies: latencies.sort((a, b) => a - b), errors };
+  };
+  try {
+    await run(2); // warm-up: connections, JIT, batch sizes
+    await sleep(100);
+    const cpuBefore = threadCpu(server.child.pid!);
+    const batchesBefore = await batches(server);
+    const clientBefore = process.cpuUsage();
+    const started = performance.now();
+    const { latencies, errors } = await run(SECONDS);
+    const elapsed = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const batchesAfter = await batches(server);
+    const cpuAfter = threadCpu(server.child.pid!);
+    const predictions = batchesAfter.instances - batchesBefore.instances;
+    const perPrediction = (kind: keyof typeof cpuAfter) =>
+      ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
+    const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))];
+    return {
+      predictionsPerSecond: (latencies.length * instances) / elapsed,
+      p50: at(0.5),
+      p99: at(0.99),
+      meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
+      threadsBusy: (batchesAfter.seconds - batchesBefore.seconds) / (elapsed * THREADS),
+      mainUs: perPrediction('main'),
+      inferenceUs: perPrediction('inference'),
+      otherUs: perPrediction('other'),
+      clientUs: (client.user + client.system) / predictions,
+      errors,
+    };
+  } finally {
+    for (const client of clients) client.close();
+  }
+}
+
 async function batches(server: ServerProcess) {
   return {
     calls: await metric(server.url, 'inference_batch_size_count{model="mnist"}'),
@@ -155,6 +244,8 @@ const samples = {
   batched: [] as Sample[],
   unbatched: [] as Sample[],
   eight: [] as Sample[],
+  grpc: [] as Sample[],
+  grpcEight: [] as Sample[],
 };
 const batched = await startServer(serverEnv(MAX_BATCH));
 const unbatched = await startServer(serverEnv(1));
@@ -166,6 +257,8 @@ try {
     samples.batched.push(await http(batched));
     samples.unbatched.push(await http(unbatched));
     samples.eight.push(await http(batched, eight));
+    samples.grpc.push(await grpc(batched, CONNECTIONS));
+    samples.grpcEight.push(await grpc(batched, CONNECTIONS, 8));
     console.error(`round ${round}/${ROUNDS} done`);
   }
 } finally {
@@ -197,6 +290,8 @@ const summary = {
   batched: summarise(samples.batched),
   unbatched: summarise(samples.unbatched),
   eight: summarise(samples.eight),
+  grpc: summarise(samples.grpc),
+  grpcEight: summarise(samples.grpcEight),
 };
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
@@ -215,6 +310,8 @@ const rows: [string, Sample][] = [
   [`HTTP, batched (max ${MAX_BATCH})`, summary.batched],
   ['HTTP, unbatched (max 1)', summary.unbatched],
   ['HTTP, batched, 8 per request', summary.eight],
+  [`gRPC, batched (max ${MAX_BATCH})`, summary.grpc],
+  ['gRPC, batched, 8 per call', summary.grpcEight],
 ];
 for (const [name, s] of rows) {
   console.log(
@@ -239,6 +336,9 @@ console.log(
 console.log(
   `batched / unbatched HTTP:  ${ratio(summary.batched, summary.unbatched)}x (target >= 4x)`,
 );
+console.log(`batched gRPC / limit:      ${ratio(summary.grpc, summary.limit)}x (target >= 0.8x)`);
+console.log(`gRPC, 8 per call / limit:  ${ratio(summary.grpcEight, summary.limit)}x`);
+console.log(`HTTP, 8 per request / limit: ${ratio(summary.eight, summary.limit)}x`);
 console.log(
   `limit batch ${MAX_BATCH} / batch 1:    ${ratio(summary.limit, summary.limitOne)}x ` +
     '(the most batching can gain, before any HTTP cost)',

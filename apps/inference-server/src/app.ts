@@ -9,18 +9,14 @@ import {
 import type { Config } from './config.js';
 import { routerErrors, tfServingErrors } from './http/httpError.js';
 import { tfServingRoutes } from './http/tfServingRoutes.js';
-import type { InferenceMetrics } from './inference/inferenceMetrics.js';
-import type { PredictBatcher } from './inference/predictBatcher.js';
-import type { ModelCatalog } from './models/modelCatalog.js';
+import type { Predictor } from './inference/predictor.js';
 
 export interface AppDependencies {
   config: Pick<Config, 'BODY_LIMIT_BYTES' | 'MAX_INSTANCES_PER_REQUEST' | 'DEFAULT_MODEL_NAME'>;
   logger: Logger;
   metrics: Metrics;
-  inferenceMetrics: InferenceMetrics;
   health: Health;
-  catalog: ModelCatalog;
-  batcher: PredictBatcher;
+  predictor: Predictor;
 }
 
 /** The HTTP app: probes, metrics and the TF Serving REST API. Listening is the caller's job. */
@@ -28,10 +24,8 @@ export async function buildApp({
   config,
   logger,
   metrics,
-  inferenceMetrics,
   health,
-  catalog,
-  batcher,
+  predictor,
 }: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     ...fastifyLoggerOptions(logger),
@@ -42,9 +36,7 @@ export async function buildApp({
   await app.register(fastifyTelemetry, { metrics });
   await app.register(fastifyHealthRoutes, { health });
   await app.register(tfServingRoutes, {
-    catalog,
-    batcher,
-    metrics: inferenceMetrics,
+    predictor,
     maxInstancesPerRequest: config.MAX_INSTANCES_PER_REQUEST,
     defaultModel: config.DEFAULT_MODEL_NAME,
   });

@@ -32,6 +32,11 @@ export const configSchema = z.object({
   MAX_INSTANCES_PER_REQUEST: positiveInt(256),
   BODY_LIMIT_BYTES: positiveInt(4 * 1024 * 1024),
 
+  // TF Serving's gRPC API, on TF Serving's gRPC port (0: any free port); the REST API stays on PORT.
+  GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(8500),
+  // Largest gRPC message, each way: 4 MiB is gRPC's default and holds 1,300 packed digits.
+  GRPC_MAX_MESSAGE_BYTES: positiveInt(4 * 1024 * 1024),
+
   ...shutdownSettings(),
 });
 

@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@taller/telemetry';
+import { freePort } from '@taller/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InferencePool, type InferencePoolOptions } from '../src/inference/inferencePool.js';
 import { PIXELS, readHeldOut, toFloat } from '../training/mnistData.js';
 import { SHIPPED_VERSION } from './support/inProcessModel.js';
+import { startTestApp } from './support/testApp.js';
 
 const logger = createLogger({ name: 'backend-test', level: 'silent' });
 const pools: InferencePool[] = [];
@@ -73,5 +75,15 @@ describe('backend selection in the worker threads', () => {
     await expect(pool({ backend: 'tensorflow' }).start()).rejects.toThrow(
       /no TensorFlow.js backend could start \(tensorflow: /,
     );
+  });
+
+  it('the app does not start on such a backend, and frees the ports it had opened', async () => {
+    const [port, grpcPort] = [await freePort(), await freePort()];
+    const env = { PORT: String(port), GRPC_PORT: String(grpcPort) };
+    await expect(startTestApp({ ...env, INFERENCE_BACKEND: 'tensorflow' })).rejects.toThrow(
+      /no TensorFlow.js backend could start/,
+    );
+    const app = await startTestApp(env); // the same ports, free again
+    await app.close();
   });
 });

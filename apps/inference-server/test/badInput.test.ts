@@ -2,22 +2,23 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitImage } from './support/digits.js';
 import { get, post } from './support/http.js';
-import { ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import { ready } from './support/serverProcess.js';
+import { startTestApp, type TestApp } from './support/testApp.js';
 import { errorShape } from './support/tfServingShapes.js';
 
-let server: ServerProcess;
+let server: TestApp;
 const image = digitImage(0);
 const MAX_INSTANCES = 16;
 
 beforeAll(async () => {
-  server = await startServer({
+  server = await startTestApp({
     MAX_INSTANCES_PER_REQUEST: String(MAX_INSTANCES),
     BODY_LIMIT_BYTES: String(256 * 1024),
   });
   await ready(server);
 });
 afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  await server.close();
   // No request reached the generic 500 handler.
   expect(server.logs.filter((entry) => entry.msg === 'request failed')).toEqual([]);
 });

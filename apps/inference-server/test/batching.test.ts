@@ -1,16 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { digitImage } from './support/digits.js';
 import { metric, post } from './support/http.js';
-import { ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import { ready } from './support/serverProcess.js';
+import { startTestApp, type TestApp } from './support/testApp.js';
 import { errorShape, rowPredictShape } from './support/tfServingShapes.js';
 
-const servers: ServerProcess[] = [];
+const servers: TestApp[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.stop()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function start(env: Record<string, string>): Promise<ServerProcess> {
-  const server = await startServer({ LOG_LEVEL: 'warn', ...env });
+async function start(env: Record<string, string>): Promise<TestApp> {
+  const server = await startTestApp({ LOG_LEVEL: 'warn', ...env });
   servers.push(server);
   await ready(server);
   return server;

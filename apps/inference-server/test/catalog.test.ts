@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { captureLines } from '@taller/testing';
 import { createLogger, createMetrics } from '@taller/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInferenceMetrics } from '../src/inference/inferenceMetrics.js';
+import { createInferenceMetrics } from '../src/metrics.js';
 import { InferencePool } from '../src/inference/inferencePool.js';
 import { ModelCatalog } from '../src/models/modelCatalog.js';
 import { SHIPPED_VERSION } from './support/inProcessModel.js';

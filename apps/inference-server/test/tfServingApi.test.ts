@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitImage, digitLabel } from './support/digits.js';
 import { get, metric, post } from './support/http.js';
 import { loadInProcess, predictInProcess } from './support/inProcessModel.js';
-import { ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import { ready } from './support/serverProcess.js';
+import { startTestApp, type TestApp } from './support/testApp.js';
 import {
   columnarPredictShape,
   errorShape,
@@ -12,17 +13,17 @@ import {
   rowPredictShape,
 } from './support/tfServingShapes.js';
 
-let server: ServerProcess;
+let server: TestApp;
 let model: LayersModel;
 const images = Array.from({ length: 8 }, (_, i) => digitImage(i));
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startTestApp();
   model = await loadInProcess();
   await ready(server);
 });
 afterAll(async () => {
-  expect(await server.stop()).toBe(0);
+  await server.close();
   model.dispose();
 });
 

@@ -6,14 +6,15 @@ import { digitImage } from './support/digits.js';
 import { get, post } from './support/http.js';
 import { SHIPPED_VERSION } from './support/inProcessModel.js';
 import { waitFor } from '@taller/testing';
-import { ready, startServer, type ServerProcess } from './support/serverProcess.js';
+import { ready } from './support/serverProcess.js';
+import { startTestApp, type TestApp } from './support/testApp.js';
 import {
   modelMetadataShape,
   modelStatusShape,
   rowPredictShape,
 } from './support/tfServingShapes.js';
 
-let server: ServerProcess;
+let server: TestApp;
 const wait = { timeoutMs: 30_000, intervalMs: 50 };
 let models: string;
 const images = [digitImage(2), digitImage(3)];
@@ -21,7 +22,7 @@ const images = [digitImage(2), digitImage(3)];
 beforeAll(async () => {
   models = await mkdtemp(join(tmpdir(), 'inference-versions-'));
   await cp(SHIPPED_VERSION, join(models, 'mnist', '1'), { recursive: true });
-  server = await startServer({
+  server = await startTestApp({
     MODEL_BASE_PATH: models,
     MODEL_POLL_INTERVAL_MS: '100',
     MODEL_LOAD_DELAY_MS: '500',
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await ready(server);
 });
 afterAll(async () => {
-  await server.stop();
+  await server.close();
   await rm(models, { recursive: true, force: true });
 });
 

@@ -87,8 +87,8 @@ async function expectAllProcessed(keyPrefix: string, count: number) {
   );
   expect(final.total).toBe(count);
   const metrics = await (await fetch(`${service.url}/metrics`)).text();
-  expect(metricValue(metrics, 'order_results_total{outcome="conflict"}')).toBe(0);
-  expect(metrics).not.toMatch(/^messages_dead_lettered_total/m);
+  expect(metricValue(metrics, 'order_service_results_total{outcome="conflict"}')).toBe(0);
+  expect(metrics).not.toMatch(/^order_service_messages_dead_lettered_total/m);
   const connection = await amqp.connect(await amqpUrl());
   try {
     const channel = await connection.createChannel();

@@ -80,19 +80,19 @@ describe('end to end', () => {
 
     const serviceMetrics = await (await fetch(`${service.url}/metrics`)).text();
     for (const series of [
-      'orders_created_total',
-      'orders_published_total',
-      'orders_processed_total',
+      'order_service_orders_created_total',
+      'order_service_orders_published_total',
+      'order_service_orders_processed_total',
     ]) {
       expect(metricValue(serviceMetrics, series)).toBe(1);
     }
     const workerMetrics = await (await fetch(`${worker.url}/metrics`)).text();
-    expect(metricValue(workerMetrics, 'orders_processed_total')).toBe(1);
+    expect(metricValue(workerMetrics, 'order_worker_orders_processed_total')).toBe(1);
     expect(workerMetrics).toMatch(
-      /^order_processing_duration_seconds_count\{outcome="processed"\} 1$/m,
+      /^order_worker_processing_duration_seconds_count\{outcome="processed"\} 1$/m,
     );
     expect(workerMetrics).toMatch(/^queue_consumer_utilisation\{queue=".+"\} /m);
-    expect(serviceMetrics).toMatch(/^order_end_to_end_duration_seconds_count 1$/m);
+    expect(serviceMetrics).toMatch(/^order_service_end_to_end_duration_seconds_count 1$/m);
   });
 
   it('ends an order over the credit limit as failed, with the reason', async () => {

@@ -15,6 +15,8 @@ let pool: pg.Pool;
 beforeAll(async () => {
   database = await createTestDatabase('orders_readiness');
   pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // The drop below ends (WITH FORCE) a connection pool.end() may not have closed yet.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 });
 
 afterAll(async () => {

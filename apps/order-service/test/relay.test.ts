@@ -5,7 +5,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokerConnection } from '@taller/messaging';
 import {
   amqpUrl,
-  blockPublishers,
   captureLines,
   deleteBrokerObjects,
   metricValue,
@@ -13,16 +12,17 @@ import {
   waitFor,
 } from '@taller/testing';
 import { createLogger, type Logger } from '@taller/telemetry';
+import type { ConfirmChannel } from 'amqplib';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareTopology } from '../src/broker/topology.js';
 import { orderCreatedV1 } from '../src/messages/orderCreated.js';
-import { createServiceMetrics } from '../src/metrics.js';
+import { createServiceMetrics, registerOutboxLagMetrics } from '../src/metrics.js';
 import { OrderRepository } from '../src/orders/orderRepository.js';
 import { placeOrder } from '../src/orders/placeOrder.js';
-import { registerOutboxLagMetrics } from '../src/outbox/outboxLag.js';
+import { outboxLagReader } from '../src/outbox/outboxLag.js';
 import { OutboxRelay } from '../src/outbox/outboxRelay.js';
-import { brokerNames } from './support/broker.js';
+import { brokerNames, withholdConfirms } from './support/broker.js';
 import { migratedDatabase, type MigratedDatabase } from './support/database.js';
 import { orderBody } from './support/orders.js';
 
@@ -54,6 +54,7 @@ async function connectBroker() {
 function relayFor(
   broker: BrokerConnection,
   options: {
+    channel?: () => ConfirmChannel | undefined;
     batchSize?: number;
     concurrency?: number;
     retentionSeconds?: number;
@@ -66,7 +67,7 @@ function relayFor(
   const metrics = createServiceMetrics(registry);
   const relay = new OutboxRelay({
     pool: db.pool,
-    channel: () => broker.publisher,
+    channel: options.channel ?? (() => broker.publisher),
     exchange: options.exchange ?? names.exchange,
     batchSize: options.batchSize ?? 100,
     concurrency: options.concurrency ?? 1,
@@ -114,7 +115,10 @@ describe('outbox relay', () => {
     expect(await relay.relayBatch()).toBe('blocked');
     expect(await unsent()).toBe(3);
     expect(
-      metricValue(await registry.metrics(), 'outbox_publish_failures_total{reason="unroutable"}'),
+      metricValue(
+        await registry.metrics(),
+        'order_service_outbox_publish_failures_total{reason="unroutable"}',
+      ),
     ).toBe(3);
 
     const tap = await tapExchange(names.exchange, ['order.created']);
@@ -133,7 +137,7 @@ describe('outbox relay', () => {
       expect(message.fields.routingKey).toBe('order.created');
     }
     expect(tap.bodies().map((body) => body.orderId)).toEqual(ids);
-    expect(metricValue(await registry.metrics(), 'orders_published_total')).toBe(3);
+    expect(metricValue(await registry.metrics(), 'order_service_orders_published_total')).toBe(3);
   });
 
   it('shares the outbox between two replicas, two batches each, without publishing a row twice', async () => {
@@ -154,7 +158,7 @@ describe('outbox relay', () => {
     expect(new Set(orderIds)).toEqual(ids);
     const published = await Promise.all(
       replicas.map(async ({ registry }) =>
-        metricValue(await registry.metrics(), 'orders_published_total'),
+        metricValue(await registry.metrics(), 'order_service_orders_published_total'),
       ),
     );
     expect(published[0]! + published[1]!).toBe(300);
@@ -163,21 +167,23 @@ describe('outbox relay', () => {
 
   it('exports the outbox lag: unsent count and the age of the oldest', async () => {
     const registry = new Registry();
-    registerOutboxLagMetrics(registry, db.pool, logger);
+    registerOutboxLagMetrics(registry, outboxLagReader(db.pool, logger));
     await createOrders(2);
     await db.pool.query(
       `UPDATE outbox SET created_at = now() - interval '42 seconds' WHERE sent_at IS NULL`,
     );
     let text = await registry.metrics();
-    expect(metricValue(text, 'outbox_pending_messages')).toBe(2);
-    expect(metricValue(text, 'outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(42);
+    expect(metricValue(text, 'order_service_outbox_pending_messages')).toBe(2);
+    expect(
+      metricValue(text, 'order_service_outbox_oldest_pending_age_seconds'),
+    ).toBeGreaterThanOrEqual(42);
 
     const { relay } = relayFor(brokers[0]!);
     await relay.relayBatch();
     await new Promise((resolve) => setTimeout(resolve, 1100)); // past the one-second reuse of a reading
     text = await registry.metrics();
-    expect(metricValue(text, 'outbox_pending_messages')).toBe(0);
-    expect(metricValue(text, 'outbox_oldest_pending_age_seconds')).toBe(0);
+    expect(metricValue(text, 'order_service_outbox_pending_messages')).toBe(0);
+    expect(metricValue(text, 'order_service_outbox_oldest_pending_age_seconds')).toBe(0);
   });
 
   it('purges sent rows once past the retention', async () => {
@@ -237,7 +243,7 @@ describe('outbox relay', () => {
       async () =>
         metricValue(
           await registry.metrics(),
-          'outbox_publish_failures_total{reason="unroutable"}',
+          'order_service_outbox_publish_failures_total{reason="unroutable"}',
         ) >= 6,
     );
     expect(refused()).toHaveLength(1);
@@ -263,17 +269,60 @@ describe('outbox relay', () => {
   });
 });
 
-describe('outbox relay and a blocked broker', () => {
-  it('gives up on confirms in time, keeps the rows, stops promptly, and publishes them once unblocked', async () => {
+describe('outbox relay and a crash', () => {
+  it('marks each row sent as its confirm arrives: a crash repeats only the rows still unconfirmed', async () => {
+    const broker = await connectBroker();
+    await waitFor(
+      'an empty outbox',
+      async () => (await relayFor(broker).relay.relayBatch()) === 'empty',
+    );
+    const tap = await tapExchange(names.exchange, ['order.created']);
+    taps.push(tap);
+    const ids = await createOrders(10);
+
+    // The broker takes all ten, but the confirms of the last three never arrive.
+    let published = 0;
+    const held = withholdConfirms(broker.publisher!, () => (published += 1) > 7);
+    const { relay } = relayFor(broker, { channel: () => held, confirmTimeoutMs: 3000 });
+    const batch = relay.relayBatch();
+    await waitFor('the seven confirmed rows marked sent', async () => (await unsent()) === 3, {
+      timeoutMs: 2000,
+    });
+    // The process dies: the session holding its claim ends with its connection.
+    await db.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+       WHERE locktype = 'advisory'
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    // The next relay (a restarted replica) publishes again only the three, once the server has
+    // ended the dead process's session.
+    const { relay: restarted } = relayFor(await connectBroker());
+    await waitFor(
+      'the three published again',
+      async () => (await restarted.relayBatch()) === 'partial',
+    );
+    expect(await unsent()).toBe(0);
+    await waitFor('13 messages', () => tap.messages.length >= 13);
+    const orderIds = tap.bodies().map((body) => body.orderId as string);
+    expect(orderIds).toHaveLength(13);
+    expect(orderIds.slice(10)).toEqual(ids.slice(7));
+    await expect(batch).rejects.toThrow();
+  });
+});
+
+describe('outbox relay and a broker that does not confirm', () => {
+  it('gives up on confirms in time, keeps the rows, stops promptly, and publishes them once confirms come back', async () => {
     const broker = await connectBroker();
     const tap = await tapExchange(names.exchange, ['order.created']);
     taps.push(tap);
-    const { relay, registry } = relayFor(broker, { confirmTimeoutMs: 500 });
+    let confirming = true;
+    const channel = () => broker.publisher && withholdConfirms(broker.publisher, () => !confirming);
+    const { relay, registry } = relayFor(broker, { channel, confirmTimeoutMs: 500 });
     await waitFor('an empty outbox', async () => (await relay.relayBatch()) === 'empty');
     const ids = await createOrders(5);
 
-    // RabbitMQ's memory alarm: it stops reading from publishing connections, so no confirm comes.
-    const unblock = await blockPublishers();
+    // A broker blocked by an alarm sends no confirm.
+    confirming = false;
     try {
       const started = performance.now();
       expect(await relay.relayBatch()).toBe('blocked');
@@ -282,10 +331,10 @@ describe('outbox relay and a blocked broker', () => {
       expect(
         metricValue(
           await registry.metrics(),
-          'outbox_publish_failures_total{reason="confirm_timeout"}',
+          'order_service_outbox_publish_failures_total{reason="confirm_timeout"}',
         ),
       ).toBe(5);
-      // Nothing holds a connection or a row lock: the pool is free and a shutdown is prompt.
+      // Nothing holds a connection or a lock: the pool is free and a shutdown is prompt.
       relay.start();
       await sleep(200);
       const stopping = performance.now();
@@ -293,7 +342,7 @@ describe('outbox relay and a blocked broker', () => {
       expect(performance.now() - stopping).toBeLessThan(2500);
       expect(db.pool.totalCount - db.pool.idleCount).toBe(0);
     } finally {
-      await unblock();
+      confirming = true;
     }
 
     await waitFor('an empty outbox', async () => {

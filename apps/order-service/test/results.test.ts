@@ -113,7 +113,7 @@ describe('result events', () => {
     await publish('order.processed', { ...event, eventId: randomUUID() });
     await waitFor(
       'a duplicate',
-      async () => (await metric('order_results_total{outcome="duplicate"}')) === 1,
+      async () => (await metric('order_service_results_total{outcome="duplicate"}')) === 1,
     );
     // A failure, or different totals, for a processed order: a conflict, kept out.
     await publish('order.failed', {
@@ -126,12 +126,12 @@ describe('result events', () => {
     await publish('order.processed', processedEvent(order.id, 9999));
     await waitFor(
       'two conflicts',
-      async () => (await metric('order_results_total{outcome="conflict"}')) === 2,
+      async () => (await metric('order_service_results_total{outcome="conflict"}')) === 2,
     );
     expect(await statusOf(order.id)).toEqual(processed);
-    expect(await metric('orders_processed_total')).toBe(1);
-    expect(await metric('order_results_total{outcome="applied"}')).toBe(1);
-    expect(await metric('order_end_to_end_duration_seconds_count')).toBe(1);
+    expect(await metric('order_service_orders_processed_total')).toBe(1);
+    expect(await metric('order_service_results_total{outcome="applied"}')).toBe(1);
+    expect(await metric('order_service_end_to_end_duration_seconds_count')).toBe(1);
   });
 
   it('dead-letters what can never be applied, with the reason, and keeps consuming', async () => {
@@ -177,7 +177,9 @@ describe('result events', () => {
         .find((message) => message.properties.headers?.['x-dead-letter-reason'] === 'invalid_json')!
         .content.toString(),
     ).toBe('{"version": 1, "type": "order.proc');
-    expect(await metric('messages_dead_lettered_total{reason="unknown_order"}')).toBe(1);
-    expect(await metric('orders_failed_total')).toBe(1);
+    expect(await metric('order_service_messages_dead_lettered_total{reason="unknown_order"}')).toBe(
+      1,
+    );
+    expect(await metric('order_service_orders_failed_total')).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OverloadedError } from '@taller/telemetry';
 import { describe, expect, it } from 'vitest';
-import { WriteBatcher, WriteQueueFullError } from '../src/db/writeBatcher.js';
+import { WriteBatcher } from '../src/db/writeBatcher.js';
 
 describe('WriteBatcher', () => {
   it('writes what arrives together as one batch, and queues behind batches in flight', async () => {
@@ -100,7 +101,7 @@ describe('WriteBatcher', () => {
     await sleep(5); // its batch is in flight, held by the gate
     const queued = [2, 3, 4].map((n) => batcher.submit(n));
     const refused = batcher.submit(5);
-    await expect(refused).rejects.toBeInstanceOf(WriteQueueFullError);
+    await expect(refused).rejects.toBeInstanceOf(OverloadedError);
     await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 1 });
     release();
     expect(await Promise.all([first, ...queued])).toEqual([1, 2, 3, 4]);

@@ -1,26 +1,34 @@
-// The worker's HTTP side over a real socket: whatever a client sends that it cannot take is a 4xx
-// in the same error shape as the order service's, never Fastify's default body.
-import { Health } from '@taller/health';
-import { createLogger, createMetrics } from '@taller/telemetry';
-import type { FastifyInstance } from 'fastify';
+// The worker's HTTP side over a real socket, started as server.ts starts it: whatever a client
+// sends that it cannot take is a 4xx in the same error shape as the order service's, never
+// Fastify's default body.
+import { closeApp, type RunningApp } from '@taller/health';
+import { amqpUrl, deleteBrokerObjects } from '@taller/testing';
+import { createLogger } from '@taller/telemetry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
+import { configSchema } from '../src/config.js';
+import { startApp } from '../src/startApp.js';
+import { brokerNames } from './support/broker.js';
 
-let app: FastifyInstance;
-let url: string;
+const names = brokerNames();
+let app: RunningApp;
 beforeAll(async () => {
-  app = await buildApp({
-    logger: createLogger({ name: 'order-worker', level: 'silent' }),
-    metrics: createMetrics(),
-    health: new Health(),
+  const config = configSchema.parse({
+    AMQP_URL: await amqpUrl(),
+    ORDERS_EXCHANGE: names.exchange,
+    ORDERS_QUEUE: names.queue,
+    HOST: '127.0.0.1',
+    PORT: '0',
   });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  app = await startApp(config, { logger: createLogger({ name: 'order-worker', level: 'silent' }) });
 });
-afterAll(() => app.close());
+afterAll(async () => {
+  if (app) await closeApp(app);
+  await deleteBrokerObjects(names.prefix);
+});
 
 describe('bad requests to the worker', () => {
   it.each([
-    ['malformed JSON', 'POST', '/livez', 'application/json', '{bad', 400, 'bad_request'],
+    ['malformed JSON', 'POST', '/livez', 'application/json', '{bad', 400, 'invalid_json'],
     [
       'a body over the limit',
       'POST',
@@ -32,7 +40,7 @@ describe('bad requests to the worker', () => {
     ],
     ['an unknown route', 'GET', '/orders', undefined, undefined, 404, 'not_found'],
   ])('answers %s in the error shape', async (_name, method, path, type, body, status, code) => {
-    const response = await fetch(`${url}${path}`, {
+    const response = await fetch(`${app.url}${path}`, {
       method,
       body,
       headers: type ? { 'content-type': type } : {},

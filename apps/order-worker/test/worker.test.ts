@@ -3,6 +3,7 @@
 import {
   amqpUrl,
   deleteBrokerObjects,
+  rabbitmqctl,
   drainQueue,
   metricValue,
   startProcess,
@@ -16,6 +17,7 @@ import amqp from 'amqplib';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { orderResultV1 } from '../src/messages/orderResult.js';
 import { brokerNames, testPublisher } from './support/broker.js';
+import { brokerProxy } from './support/brokerProxy.js';
 import { WORKER_ENTRY } from './support/processes.js';
 import { orderCreated } from './support/orderCreated.js';
 
@@ -65,6 +67,19 @@ async function queueDepth(queue: string): Promise<number> {
   }
 }
 
+/** Closes, from the broker's side, the connection of whoever consumes `queue`. */
+async function closeConsumerConnection(queue: string, reason: string): Promise<void> {
+  const rows = (text: string) => text.split('\n').map((line) => line.split('\t'));
+  const channel = rows(await rabbitmqctl('list_consumers', 'queue_name', 'channel_pid')).find(
+    ([name]) => name === queue,
+  )?.[1];
+  const connection = rows(await rabbitmqctl('list_channels', 'pid', 'connection')).find(
+    ([pid]) => pid === channel,
+  )?.[1];
+  if (!connection) throw new Error(`no consumer of ${queue}`);
+  await rabbitmqctl('close_connection', connection, reason);
+}
+
 const header = (message: { properties: { headers?: Record<string, unknown> } }, name: string) =>
   message.properties.headers?.[name];
 
@@ -86,7 +101,7 @@ describe('order-worker', () => {
     expect(message!.fields.routingKey).toBe('order.processed');
     await waitFor(
       'the order acked',
-      async () => (await metric(worker, 'orders_processed_total')) === 1,
+      async () => (await metric(worker, 'order_worker_orders_processed_total')) === 1,
     );
     expect(await queueDepth(names.queue)).toBe(0);
     expect(await worker.stop()).toBe(0);
@@ -125,7 +140,9 @@ describe('order-worker', () => {
       expect(header(message, 'x-original-exchange')).toBe(names.exchange);
       expect(header(message, 'x-original-routing-key')).toBe('order.created');
     }
-    expect(await metric(worker, 'orders_dead_lettered_total{reason="invalid_schema"}')).toBe(3);
+    expect(
+      await metric(worker, 'order_worker_messages_dead_lettered_total{reason="invalid_schema"}'),
+    ).toBe(3);
     expect(await queueDepth(names.queue)).toBe(0);
   });
 
@@ -143,8 +160,8 @@ describe('order-worker', () => {
     expect(JSON.parse(results.messages[0]!.content.toString())).toMatchObject({
       orderId: order.orderId,
     });
-    expect(await metric(worker, 'orders_retried_total')).toBe(2);
-    expect(await metric(worker, 'orders_processed_total')).toBe(1);
+    expect(await metric(worker, 'order_worker_orders_retried_total')).toBe(2);
+    expect(await metric(worker, 'order_worker_orders_processed_total')).toBe(1);
     for (const delay of [100, 200, 400])
       expect(await queueDepth(`${names.queue}.retry.${delay}ms`)).toBe(0);
   });
@@ -163,7 +180,9 @@ describe('order-worker', () => {
     );
     expect(header(dead!, 'x-retries')).toBe(2);
     expect(JSON.parse(dead!.content.toString())).toEqual(order);
-    expect(await metric(worker, 'orders_dead_lettered_total{reason="retries_exhausted"}')).toBe(1);
+    expect(
+      await metric(worker, 'order_worker_messages_dead_lettered_total{reason="retries_exhausted"}'),
+    ).toBe(1);
   });
 
   it('never acks an order whose result no queue would take: it retries, then dead-letters it', async () => {
@@ -171,7 +190,52 @@ describe('order-worker', () => {
     await publisher.publish(orderCreated());
     const [dead] = await drainQueue(`${names.queue}.dlq`, 1);
     expect(header(dead!, 'x-dead-letter-detail')).toMatch(/no queue is bound/);
-    expect(await metric(worker, 'orders_processed_total')).toBe(0);
+    expect(await metric(worker, 'order_worker_orders_processed_total')).toBe(0);
+  });
+
+  it('logs a lost broker connection with the reason the broker gave, and reconnects', async () => {
+    const { names, worker } = await setUp();
+    await closeConsumerConnection(names.queue, 'closed by a test');
+    const loss = await waitFor('the loss logged', () =>
+      worker.logs.find((line) => line.msg === 'lost the broker connection; reconnecting'),
+    );
+    expect(loss).toMatchObject({
+      level: 'warn',
+      code: 320,
+      reason: 'CONNECTION_FORCED - closed by a test',
+    });
+    await waitUntilHealthy(worker);
+  });
+
+  it('requeues an order whose result the broker does not confirm in time, without spending a retry', async () => {
+    const proxy = await brokerProxy(await amqpUrl());
+    closers.push(() => proxy.close());
+    const { names, publisher, results, worker } = await setUp({
+      AMQP_URL: proxy.url,
+      AMQP_CONFIRM_TIMEOUT_MS: '300',
+      FULFILMENT_DELAY_MS: '500',
+      MAX_RETRIES: '0', // spending a retry would dead-letter it
+    });
+    const order = orderCreated();
+    await publisher.publish(order);
+    await waitFor(
+      'the order in flight',
+      async () =>
+        (await metric(worker, `queue_consumer_in_flight_messages{queue="${names.queue}"}`)) === 1,
+    );
+    // The broker takes the result but its confirm does not come back (nor anything else).
+    proxy.hold();
+    await waitFor('the order requeued', () =>
+      worker.logs.some((line) => String(line.msg).startsWith('the broker did not confirm')),
+    );
+    proxy.release();
+    await waitFor(
+      'the order processed',
+      async () => (await metric(worker, 'order_worker_orders_processed_total')) === 1,
+    );
+    expect(await queueDepth(`${names.queue}.dlq`)).toBe(0);
+    expect(await metric(worker, 'order_worker_orders_retried_total')).toBe(0);
+    expect(new Set(results.bodies().map((body) => body.orderId))).toEqual(new Set([order.orderId]));
   });
 
   it('on SIGTERM stops consuming, finishes and acks what it holds, and leaves the rest untouched', async () => {

@@ -2,6 +2,7 @@
 taller-lib.deployment: a stateless app (one container on one named port `http`).
 Extra keys of the input dict:
   port      the container port (3000...)
+  extraPorts optional [{name, port}]: more named container ports (inference-server's grpc)
   secret    optional {name, items: [{key, path}]}: the Secret mounted read-only at /run/secrets,
             each key as a file named like the env var the app reads (@taller/config reads
             /run/secrets/<NAME> when <NAME> is not in the environment)
@@ -95,6 +96,11 @@ spec:
             - name: http
               containerPort: {{ .port }}
               protocol: TCP
+            {{- range .extraPorts }}
+            - name: {{ .name }}
+              containerPort: {{ .port }}
+              protocol: TCP
+            {{- end }}
           {{- with include "taller-lib.appEnv" . }}
           {{- . | nindent 10 }}
           {{- end }}

@@ -1,6 +1,7 @@
 {{/*
 taller-lib.service: a ClusterIP Service in front of the pods with the same selector labels.
-Extra keys: ports [{name, port}] (targetPort is the container port of the same name),
+Extra keys: ports [{name, port, appProtocol}] (targetPort is the container port of the same
+name; appProtocol optional, e.g. grpc),
 headless (true: clusterIP None, DNS answers with the pod addresses, as StatefulSets like).
 */}}
 {{- define "taller-lib.service" -}}
@@ -22,6 +23,9 @@ spec:
       port: {{ .port }}
       targetPort: {{ .name }}
       protocol: TCP
+      {{- with .appProtocol }}
+      appProtocol: {{ . }}
+      {{- end }}
     {{- end }}
 {{- end }}
 

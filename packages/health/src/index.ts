@@ -8,6 +8,7 @@ export {
 } from './health.js';
 export { expressHealthRoutes } from './express.js';
 export { fastifyHealthRoutes } from './fastify.js';
+export { fastifyApp, type FastifyAppOptions } from './fastifyApp.js';
 export { gracefulShutdown, type ShutdownOptions, type Shutdown } from './shutdown.js';
 export { closeApp, urlOf, type Resource, type RunningApp } from './runningApp.js';
 export { runServer, type ProcessSettings, type RunServerOptions } from './runServer.js';

@@ -18,10 +18,14 @@ afterEach(() => {
 });
 
 function spawnFixture(framework: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/server.ts', framework], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@taller/source', 'test/fixtures/server.ts', framework],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   const exited = once(child, 'exit').then(([code]) => ({
     code: code as number | null,

@@ -31,6 +31,9 @@ export class BrokerConnection {
   readonly #channels = new Set<ConfirmChannel>();
   #publisher: ConfirmChannel | undefined;
   #connection: RecoveringChannelModel | undefined;
+  // Why this side closed the connection (a channel failed), for the loss's log line: amqplib
+  // then reports only a clean close.
+  #closedBecause: Error | undefined;
 
   private constructor(private readonly logger: Logger) {}
 
@@ -86,13 +89,16 @@ export class BrokerConnection {
     const openChannel = async () => {
       const channel = await model.createConfirmChannel();
       trackReturns(channel);
-      channel.on('error', (error: Error) =>
-        this.logger.warn({ err: error }, 'broker channel error'),
-      );
+      let channelError: Error | undefined;
+      channel.on('error', (error: Error) => {
+        channelError = error;
+        this.logger.warn({ err: error }, 'broker channel error');
+      });
       this.#channels.add(channel);
       channel.once('close', () => {
         this.#channels.delete(channel);
         if (this.#closing) return;
+        this.#closedBecause ??= channelError; // none when the connection closed it
         model.close().catch(() => undefined); // recovery reconnects and runs setup again
       });
       return channel;
@@ -106,11 +112,18 @@ export class BrokerConnection {
     const { logger } = this;
     connection.on('connect', () => {
       this.#connected = true;
+      this.#closedBecause = undefined;
       logger.info({}, 'connected to the broker');
     });
     connection.on('disconnect', (error: Error) => {
       this.#connected = false;
-      if (!this.#closing) logger.warn({ err: error }, 'lost the broker connection; reconnecting');
+      const cause = this.#closedBecause ?? error;
+      this.#closedBecause = undefined;
+      if (!this.#closing)
+        logger.warn(
+          { err: cause, ...lossCause(cause) },
+          'lost the broker connection; reconnecting',
+        );
     });
     connection.on('connect-failed', (error: Error) => {
       logger.warn({ err: error }, 'could not connect to the broker');
@@ -129,4 +142,15 @@ export class BrokerConnection {
       logger.warn({ err: error }, 'broker connection error'),
     );
   }
+}
+
+/**
+ * What ended a connection, in two fields a reader can filter on: the broker's reply code and text
+ * (`320` and `CONNECTION_FORCED - Closed via management plugin`, `404` and `NOT_FOUND - no
+ * queue ...` for a channel error), or the socket's error code and message (`ECONNRESET`).
+ */
+function lossCause(error: Error): { reason: string; code?: string | number } {
+  const { code } = error as Error & { code?: unknown };
+  const reason = /with message "(.*)"$/s.exec(error.message)?.[1] ?? error.message;
+  return typeof code === 'string' || typeof code === 'number' ? { reason, code } : { reason };
 }

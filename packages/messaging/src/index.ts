@@ -14,4 +14,9 @@ export {
 } from './queueConsumer.js';
 export { deadLetter, republish, type DeadLetterReason } from './deadLetter.js';
 export { parseMessage, type Parsed, type MalformedReason } from './parseMessage.js';
+export {
+  openConsumerConnection,
+  type ConnectionSettings,
+  type ConsumerConnectionOptions,
+} from './consumerConnection.js';
 export { brokerSettings, brokerName } from './settings.js';

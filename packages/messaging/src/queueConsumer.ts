@@ -38,8 +38,10 @@ export class QueueConsumer {
     await channel.prefetch(prefetch);
     const { consumerTag } = await channel.consume(queue, (message) => {
       // null: the broker cancelled the subscription (queue deleted); reconnecting re-declares it.
-      if (message === null) void channel.close().catch(() => undefined);
-      else this.#dispatch(message, channel);
+      if (message === null) {
+        this.#options.logger.warn({ queue }, 'the broker cancelled the consumer; reconnecting');
+        void channel.close().catch(() => undefined);
+      } else this.#dispatch(message, channel);
     });
     this.#current = { channel, consumerTag };
     if (this.#stopping) await this.#cancel();

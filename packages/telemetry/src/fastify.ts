@@ -48,6 +48,20 @@ export function fastifyFrameworkErrors(
   };
 }
 
+const VERSION_SCHEMA = {
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        service: { type: 'string' },
+        version: { type: 'string' },
+        node: { type: 'string' },
+      },
+      required: ['service', 'version', 'node'],
+    },
+  },
+} as const;
+
 /**
  * Echoes the request id and records RED metrics labelled by route template; serves `GET /metrics`
  * and `GET /version`.
@@ -66,7 +80,7 @@ export const fastifyTelemetry = fp<{ metrics: Metrics }>(
     app.get('/metrics', { logLevel: 'silent' }, async (_request, reply) => {
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
-    app.get('/version', async () => metrics.build);
+    app.get('/version', { schema: VERSION_SCHEMA }, async () => metrics.build);
     done();
   },
   { name: '@taller/telemetry' },

@@ -1,5 +1,5 @@
 import type { TensorSpec } from '../inference/inferenceTasks.js';
-import { HttpError } from './httpError.js';
+import { ApiError } from '@taller/telemetry';
 
 export type RequestFormat = 'row' | 'columnar';
 
@@ -55,8 +55,9 @@ export function decodePredictRequest(
   }
   if (tensor.length === 0) throw badRequest(`'${key}' is empty: send at least one instance`);
   if (tensor.length > limits.maxInstances) {
-    throw new HttpError(
+    throw new ApiError(
       413,
+      'payload_too_large',
       `${tensor.length} instances exceed the limit of ${limits.maxInstances} per request`,
     );
   }
@@ -182,6 +183,6 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function badRequest(message: string): HttpError {
-  return new HttpError(400, message);
+function badRequest(message: string): ApiError {
+  return new ApiError(400, 'bad_request', message);
 }

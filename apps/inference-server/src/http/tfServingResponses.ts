@@ -1,7 +1,7 @@
 // Response bodies in the JSON shapes of TF Serving's REST API.
 import type { Signature, TensorSpec } from '../inference/inferenceTasks.js';
 import type { AvailableVersion, ModelVersion } from '../models/modelCatalog.js';
-import { HttpError } from './httpError.js';
+import { ApiError } from '@taller/telemetry';
 
 /** GetModelStatusResponse: newest version first. */
 export function modelStatusBody(versions: ModelVersion[]) {
@@ -80,8 +80,9 @@ function nested(values: Float32Array, dims: number[]): string {
 function number(value: number): string {
   // JSON has no NaN or Infinity; a model only produces them from inputs near the float32 limits.
   if (!Number.isFinite(value)) {
-    throw new HttpError(
+    throw new ApiError(
       400,
+      'bad_request',
       'the model produced a non-finite output for this input; use smaller values',
     );
   }

@@ -1,19 +1,42 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { InferenceMetrics } from '../inference/inferenceMetrics.js';
-import { type PredictBatcher, QueueFullError } from '../inference/predictBatcher.js';
-import type { AvailableVersion, ModelCatalog } from '../models/modelCatalog.js';
-import { HttpError } from './httpError.js';
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { ApiError } from '@taller/telemetry';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import { notReady, type Predictor } from '../inference/predictor.js';
+import type { ModelCatalog } from '../models/modelCatalog.js';
 import { decodeInstance, decodePredictRequest } from './predictRequest.js';
 import { modelMetadataBody, modelStatusBody, predictBody } from './tfServingResponses.js';
+import {
+  digitSchema,
+  modelMetadataSchema,
+  modelPredictSchema,
+  modelStatusSchema,
+  versionMetadataSchema,
+  versionPredictSchema,
+  versionStatusSchema,
+} from './tfServingSchemas.js';
 
 export interface TfServingRoutesOptions {
-  catalog: ModelCatalog;
-  batcher: PredictBatcher;
-  metrics: InferenceMetrics;
+  predictor: Predictor;
   maxInstancesPerRequest: number;
   /** The model `POST /predict` uses. */
   defaultModel: string;
 }
+
+/** The app with handler types inferred from the route schemas. */
+type Routes = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  JsonSchemaToTsProvider
+>;
 
 interface ModelParams {
   name: string;
@@ -24,147 +47,102 @@ interface ModelParams {
 const NAME = ':name([\\w.-]+)';
 const VERSION = ':version(\\d{1,15})';
 
-const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' } },
-  required: ['error'],
-} as const;
-const statusResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      model_version_status: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: {
-            version: { type: 'string' },
-            state: { type: 'string' },
-            status: {
-              type: 'object',
-              properties: { error_code: { type: 'string' }, error_message: { type: 'string' } },
-            },
-          },
-        },
-      },
-    },
-  },
-  '4xx': errorBody,
-  '5xx': errorBody,
-} as const;
-const predictSchema = {
-  body: {
-    type: 'object',
-    properties: { signature_name: { type: 'string' } },
-  },
-} as const;
-
 /**
  * TF Serving's REST API (status, metadata, predict in row and columnar formats) and the
  * workshop's `POST /predict`. Bodies are JSON whatever their content type, as in TF Serving
  * (`curl -d` sends application/x-www-form-urlencoded).
  */
 export async function tfServingRoutes(app: FastifyInstance, options: TfServingRoutesOptions) {
-  const { catalog, batcher, metrics, maxInstancesPerRequest, defaultModel } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  const routes = app.withTypeProvider<JsonSchemaToTsProvider>();
+  statusRoutes(routes, options.predictor.catalog);
+  metadataRoutes(routes, options.predictor);
+  predictRoutes(routes, options);
+  digitRoute(routes, options);
+}
 
-  const status = async ({ name, version }: ModelParams) => {
+/** GetModelStatus: every version of a model, or one. */
+function statusRoutes(routes: Routes, catalog: ModelCatalog): void {
+  const status = ({ name, version }: ModelParams) => {
     const versions = catalog.versions(name);
     if (!versions) {
       if (!catalog.started) throw notReady('models are still loading; retry shortly');
-      throw new HttpError(404, `Could not find any versions of model ${name}`);
+      throw new ApiError(404, 'not_found', `Could not find any versions of model ${name}`);
     }
     if (version === undefined) return modelStatusBody(versions);
     const one = versions.filter((v) => v.version === Number(version));
     if (one.length === 0)
-      throw new HttpError(404, `Could not find version ${version} of model ${name}`);
+      throw new ApiError(404, 'not_found', `Could not find version ${version} of model ${name}`);
     return modelStatusBody(one);
   };
-  app.get<{ Params: ModelParams }>(
-    '/v1/models/:name',
-    { schema: { response: statusResponse } },
-    (r) => status(r.params),
+  routes.get('/v1/models/:name', { schema: modelStatusSchema }, async (request) =>
+    status(request.params),
   );
-  app.get<{ Params: ModelParams }>(
+  routes.get(
     `/v1/models/:name/versions/${VERSION}`,
-    { schema: { response: statusResponse } },
-    (request) => status(request.params),
+    { schema: versionStatusSchema },
+    async (request) => status(request.params),
   );
+}
 
-  const metadata = async ({ name, version }: ModelParams) =>
-    modelMetadataBody(find(catalog, name, version));
-  app.get<{ Params: ModelParams }>('/v1/models/:name/metadata', (request) =>
+/** GetModelMetadata: the `serving_default` signature of the latest or a given version. */
+function metadataRoutes(routes: Routes, predictor: Predictor): void {
+  const metadata = ({ name, version }: ModelParams) =>
+    modelMetadataBody(predictor.find(name, versionNumber(version)));
+  routes.get('/v1/models/:name/metadata', { schema: modelMetadataSchema }, async (request) =>
     metadata(request.params),
   );
-  app.get<{ Params: ModelParams }>(`/v1/models/:name/versions/${VERSION}/metadata`, (request) =>
-    metadata(request.params),
+  routes.get(
+    `/v1/models/:name/versions/${VERSION}/metadata`,
+    { schema: versionMetadataSchema },
+    async (request) => metadata(request.params),
   );
+}
 
+/** Predict, row (`instances`) or columnar (`inputs`) format, on the latest or a given version. */
+function predictRoutes(routes: Routes, options: TfServingRoutesOptions): void {
+  const { predictor, maxInstancesPerRequest } = options;
   const predict = async (params: ModelParams, body: unknown, reply: FastifyReply) => {
-    const served = find(catalog, params.name, params.version);
-    metrics.requests.inc({ model: served.model });
+    const served = predictor.accept(params.name, versionNumber(params.version));
     const request = decodePredictRequest(body, served.signature.input, {
       maxInstances: maxInstancesPerRequest,
       range: served.inputRange,
     });
-    const output = await run(batcher, served, request.rows, request.input);
+    const output = await predictor.predict(served, request.rows, request.input);
     const key = request.format === 'row' ? 'predictions' : 'outputs';
     return reply
       .type('application/json')
       .send(predictBody(key, output, request.rows, served.signature));
   };
-  app.post<{ Params: ModelParams }>(
-    `/v1/models/${NAME}::predict`,
-    { schema: predictSchema },
-    (request, reply) => predict(request.params, request.body, reply),
+  routes.post(`/v1/models/${NAME}::predict`, { schema: modelPredictSchema }, (request, reply) =>
+    predict(request.params, request.body, reply),
   );
-  app.post<{ Params: ModelParams }>(
+  routes.post(
     `/v1/models/:name/versions/${VERSION}::predict`,
-    { schema: predictSchema },
+    { schema: versionPredictSchema },
     (request, reply) => predict(request.params, request.body, reply),
   );
+}
 
-  // The workshop's shortcut: one image as a plain list (28 rows of 28, or 784 values), the digit back.
-  app.post('/predict', { schema: { body: { type: 'array' } } }, async (request) => {
-    const served = find(catalog, defaultModel);
-    metrics.requests.inc({ model: served.model });
+/** The workshop's shortcut: one image as a plain list (28 rows of 28, or 784 values), the digit back. */
+function digitRoute(routes: Routes, { predictor, defaultModel }: TfServingRoutesOptions): void {
+  routes.post('/predict', { schema: digitSchema }, async (request) => {
+    const served = predictor.accept(defaultModel);
     const input = decodeInstance(request.body, served.signature.input, served.inputRange);
-    const scores = Array.from(await run(batcher, served, 1, input));
+    const scores = Array.from(await predictor.predict(served, 1, input));
     const best = scores.indexOf(Math.max(...scores));
     return {
       model: served.model,
       version: String(served.version),
       label: served.classLabels?.[best] ?? String(best),
       class: best,
-      confidence: scores[best],
+      confidence: scores[best]!,
       probabilities: scores,
     };
   });
 }
 
-function find(catalog: ModelCatalog, name: string, version?: string): AvailableVersion {
-  const lookup = catalog.lookup(name, version === undefined ? undefined : Number(version));
-  if ('found' in lookup) return lookup.found;
-  throw lookup.status === 503 ? notReady(lookup.error) : new HttpError(lookup.status, lookup.error);
-}
-
-async function run(
-  batcher: PredictBatcher,
-  served: AvailableVersion,
-  rows: number,
-  input: Float32Array,
-): Promise<Float32Array> {
-  try {
-    return await batcher.predict(served, rows, input);
-  } catch (error) {
-    if (error instanceof QueueFullError) {
-      throw new HttpError(503, error.message, { 'retry-after': String(error.retryAfterSeconds) });
-    }
-    throw error;
-  }
-}
-
-function notReady(message: string): HttpError {
-  return new HttpError(503, message, { 'retry-after': '1' });
+function versionNumber(version: string | undefined): number | undefined {
+  return version === undefined ? undefined : Number(version);
 }

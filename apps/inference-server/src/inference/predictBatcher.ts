@@ -1,4 +1,5 @@
-import type { InferenceMetrics } from './inferenceMetrics.js';
+import { OverloadedError } from '@taller/telemetry';
+import type { InferenceMetrics } from '../metrics.js';
 import type { InferencePool } from './inferencePool.js';
 
 /** Which model version a request runs on; requests of one version share batches. */
@@ -13,24 +14,16 @@ export interface PredictBatcherOptions {
   maxBatchSize: number;
   /** How long the first waiting request may wait for others while a thread is free. */
   batchTimeoutMs: number;
-  /** Requests allowed to wait; beyond it `predict` throws QueueFullError. */
+  /** Requests allowed to wait; beyond it `predict` throws an OverloadedError (503, Retry-After). */
   maxQueuedRequests: number;
   metrics: InferenceMetrics;
-}
-
-/** The batch queue is full: the caller should answer 503 with Retry-After. */
-export class QueueFullError extends Error {
-  readonly retryAfterSeconds = 1;
-  constructor() {
-    super('the batch queue is full; retry later');
-    this.name = 'QueueFullError';
-  }
 }
 
 interface Pending {
   rows: number;
   input: Float32Array;
   enqueuedAt: number;
+  signal: AbortSignal | undefined;
   resolve: (output: Float32Array) => void;
   reject: (error: unknown) => void;
 }
@@ -67,11 +60,20 @@ export class PredictBatcher {
     return this.#queued;
   }
 
-  /** Predicts `rows` instances laid out back to back in `input`; resolves with their output rows. */
-  predict(target: BatchTarget, rows: number, input: Float32Array): Promise<Float32Array> {
+  /**
+   * Predicts `rows` instances laid out back to back in `input`; resolves with their output rows.
+   * A request whose `signal` aborts (its caller gave up: a gRPC deadline) before its batch leaves
+   * is dropped from the batch and rejected with the signal's reason.
+   */
+  predict(
+    target: BatchTarget,
+    rows: number,
+    input: Float32Array,
+    signal?: AbortSignal,
+  ): Promise<Float32Array> {
     if (this.#queued >= this.#options.maxQueuedRequests) {
       this.#options.metrics.rejected.inc({ model: target.model });
-      return Promise.reject(new QueueFullError());
+      return Promise.reject(new OverloadedError('the batch queue is full; retry later', 1));
     }
     return new Promise((resolve, reject) => {
       let queue = this.#queues.get(target.path);
@@ -79,7 +81,7 @@ export class PredictBatcher {
         queue = { target, items: [], rows: 0 };
         this.#queues.set(target.path, queue);
       }
-      queue.items.push({ rows, input, enqueuedAt: performance.now(), resolve, reject });
+      queue.items.push({ rows, input, enqueuedAt: performance.now(), signal, resolve, reject });
       queue.rows += rows;
       this.#queued += 1;
       this.#options.metrics.queueDepth.inc();
@@ -141,18 +143,29 @@ export class PredictBatcher {
   #dispatch(queue: Queue, now: number): void {
     const { maxBatchSize, metrics } = this.#options;
     const batch: Pending[] = [];
+    const expired: Pending[] = [];
     let rows = 0;
     while (queue.items.length > 0) {
       const next = queue.items[0]!;
+      if (next.signal?.aborted) {
+        expired.push(queue.items.shift()!);
+        queue.rows -= next.rows;
+        continue;
+      }
       if (batch.length > 0 && rows + next.rows > maxBatchSize) break;
       batch.push(queue.items.shift()!);
       rows += next.rows;
     }
     queue.rows -= rows;
     if (queue.items.length === 0) this.#queues.delete(queue.target.path);
-    this.#queued -= batch.length;
-    metrics.queueDepth.dec(batch.length);
+    this.#queued -= batch.length + expired.length;
+    metrics.queueDepth.dec(batch.length + expired.length);
+    for (const pending of expired) pending.reject(pending.signal!.reason);
     for (const pending of batch) metrics.queueWait.observe((now - pending.enqueuedAt) / 1000);
+    if (batch.length === 0) {
+      this.#wakeSettled();
+      return;
+    }
 
     const { path, model, version } = queue.target;
     metrics.batchSize.observe({ model }, rows);

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@taller/telemetry';
-import type { InferenceMetrics } from '../inference/inferenceMetrics.js';
+import type { InferenceMetrics } from '../metrics.js';
 import type { InferencePool, SyncReport } from '../inference/inferencePool.js';
 import type { Signature } from '../inference/inferenceTasks.js';
 import { inspectModelFolder, ModelFilesError } from './modelFiles.js';
@@ -152,9 +152,16 @@ export class ModelCatalog {
   }
 
   async #refresh(): Promise<void> {
-    const { logger, metrics, pool, loadDelayMs } = this.#options;
     const onDisk = await this.#scan();
+    const removed = this.#forgetRemoved(onDisk);
+    const loading = await this.#addNew(onDisk);
+    if (loading.length === 0 && removed.length === 0) return;
+    const report = await this.#syncThreads(removed, loading);
+    if (report) this.#settleLoading(loading, report);
+  }
 
+  /** Stops routing to versions gone from disk; the removed versions. */
+  #forgetRemoved(onDisk: Map<string, Map<number, string>>): ModelVersion[] {
     const removed: ModelVersion[] = [];
     for (const [name, versions] of this.#models) {
       for (const [number, version] of versions) {
@@ -164,7 +171,11 @@ export class ModelCatalog {
       }
       if (versions.size === 0) this.#models.delete(name);
     }
+    return removed;
+  }
 
+  /** Adds versions new on disk (or changed since they failed) as LOADING; those to load. */
+  async #addNew(onDisk: Map<string, Map<number, string>>): Promise<ModelVersion[]> {
     const loading: ModelVersion[] = [];
     for (const [name, versions] of onDisk) {
       for (const [number, path] of versions) {
@@ -181,9 +192,20 @@ export class ModelCatalog {
         if (candidate.state === 'LOADING') loading.push(candidate);
       }
     }
-    if (loading.length === 0 && removed.length === 0) return;
+    return loading;
+  }
 
-    let report: SyncReport;
+  /**
+   * Makes every thread hold exactly the versions not END: removed ones once their accepted
+   * requests are answered, new ones loaded and warm. Undefined when the threads could not be
+   * reached (one died mid-load) or waiting for removed versions failed: the new versions are
+   * forgotten so that the next poll loads them again; what was available stays available.
+   */
+  async #syncThreads(
+    removed: ModelVersion[],
+    loading: ModelVersion[],
+  ): Promise<SyncReport | undefined> {
+    const { logger, metrics, pool, loadDelayMs } = this.#options;
     try {
       if (removed.length > 0) {
         // No longer routed; let requests already accepted for them finish before they unload.
@@ -200,15 +222,12 @@ export class ModelCatalog {
         );
         if (loadDelayMs > 0) await sleep(loadDelayMs);
       }
-      report = await pool.sync(
+      return await pool.sync(
         this.#all()
           .filter((v) => v.state !== 'END')
           .map((v) => v.path),
       );
     } catch (error) {
-      // The threads could not be reached (one died mid-load), or waiting for removed versions
-      // failed: forget the new versions so that the next poll loads them again; what was
-      // available stays available.
       for (const version of loading) this.#models.get(version.model)?.delete(version.version);
       for (const [name, versions] of this.#models)
         if (versions.size === 0) this.#models.delete(name);
@@ -216,8 +235,13 @@ export class ModelCatalog {
         { err: error, versions: loading.map(label) },
         'loading failed; retrying at the next poll',
       );
-      return;
+      return undefined;
     }
+  }
+
+  /** Each loaded version turns AVAILABLE (with its signature), each failed one END with why. */
+  #settleLoading(loading: ModelVersion[], report: SyncReport): void {
+    const { logger, metrics } = this.#options;
     for (const version of loading) {
       const loaded = report.loaded.get(version.path);
       if (loaded) {

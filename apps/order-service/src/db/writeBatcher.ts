@@ -1,25 +1,17 @@
+import { OverloadedError } from '@taller/telemetry';
+
 export interface WriteBatcherOptions {
   /** Largest batch written in one statement. */
   maxBatch: number;
   /** Batches written at once (each holds one pooled connection). */
   maxConcurrent: number;
-  /** Writes allowed to wait; more are refused with {@link WriteQueueFullError}. */
+  /** Writes allowed to wait; more are refused with an OverloadedError (503, Retry-After). */
   maxQueued: number;
   /**
    * When a batch fails with an error this says is about one row rather than the database
    * (a constraint, a bad value), its rows are queued again one by one, so one bad row fails alone.
    */
   splitOnError?: (error: unknown) => boolean;
-}
-
-/** The write queue is full: the caller should answer 503 with Retry-After. */
-export class WriteQueueFullError extends Error {
-  readonly retryAfterSeconds = 1;
-
-  constructor() {
-    super('Too many writes are waiting for the database; retry shortly');
-    this.name = 'WriteQueueFullError';
-  }
 }
 
 interface Pending<In, Out> {
@@ -51,7 +43,9 @@ export class WriteBatcher<In, Out> {
 
   submit(item: In): Promise<Out> {
     if (this.#queue.length >= this.options.maxQueued) {
-      return Promise.reject(new WriteQueueFullError());
+      return Promise.reject(
+        new OverloadedError('Too many writes are waiting for the database; retry shortly', 1),
+      );
     }
     return new Promise<Out>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/apiError.js';
+import { ApiError } from '@taller/telemetry';
 
 // The listing's cursor is opaque to clients: the keyset (`seq`) of the last order returned.
 export function encodeCursor(seq: string): string {

@@ -85,7 +85,7 @@ export interface RepositoryOptions {
   maxBatch: number;
   /** Batches of each kind written at once. */
   maxConcurrentBatches: number;
-  /** Writes of each kind allowed to wait; more are refused (WriteQueueFullError). */
+  /** Writes of each kind allowed to wait; more are refused (OverloadedError). */
   maxQueued: number;
 }
 

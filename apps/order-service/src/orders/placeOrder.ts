@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isDatabaseUnavailable } from '@taller/postgres';
-import { ApiError } from '../http/apiError.js';
+import { ApiError } from '@taller/telemetry';
 import { ORDER_CREATED, orderCreatedV1 } from '../messages/orderCreated.js';
 import type { OrderItem, OrderRepository, StoredOrder } from './orderRepository.js';
 
@@ -72,7 +72,7 @@ export async function placeOrder(
           422,
           'idempotency_key_reused',
           'This Idempotency-Key was already used with a different request',
-          { orderId: existing.id },
+          { details: { orderId: existing.id } },
         );
       }
       return { order: existing, replayed: true };

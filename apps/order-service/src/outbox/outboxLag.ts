@@ -1,19 +1,25 @@
 import { databaseError } from '@taller/postgres';
 import type { Logger } from '@taller/telemetry';
 import type pg from 'pg';
-import { Gauge, type Registry } from 'prom-client';
+
+export interface OutboxLag {
+  /** Outbox messages not yet confirmed by the broker. */
+  pending: number;
+  /** Age of the oldest of them (0 when none). */
+  oldestAgeSeconds: number;
+}
 
 // One query serves both gauges of a scrape (prom-client collects them concurrently).
 const FRESH_MS = 1000;
 
 /**
- * `outbox_pending_messages` and `outbox_oldest_pending_age_seconds`, read from the database at
- * scrape time: how far publishing lags behind accepted orders, whatever replica wrote them.
+ * Reads how far publishing lags behind accepted orders, whatever replica wrote them; a reading
+ * is reused for a second, and a failed one reports the last value.
  */
-export function registerOutboxLagMetrics(registry: Registry, pool: pg.Pool, logger: Logger): void {
-  let last = { pending: 0, oldestAgeSeconds: 0 };
-  let reading: { at: number; done: Promise<typeof last> } | undefined;
-  const read = () => {
+export function outboxLagReader(pool: pg.Pool, logger: Logger): () => Promise<OutboxLag> {
+  let last: OutboxLag = { pending: 0, oldestAgeSeconds: 0 };
+  let reading: { at: number; done: Promise<OutboxLag> } | undefined;
+  return () => {
     if (reading && performance.now() - reading.at < FRESH_MS) return reading.done;
     const done = pool
       .query<{ pending: number; oldest: number }>(
@@ -38,20 +44,4 @@ export function registerOutboxLagMetrics(registry: Registry, pool: pg.Pool, logg
     reading = { at: performance.now(), done };
     return done;
   };
-  new Gauge({
-    name: 'outbox_pending_messages',
-    help: 'Outbox messages not yet confirmed by the broker.',
-    registers: [registry],
-    async collect() {
-      this.set((await read()).pending);
-    },
-  });
-  new Gauge({
-    name: 'outbox_oldest_pending_age_seconds',
-    help: 'Age of the oldest outbox message not yet confirmed by the broker (0 when none).',
-    registers: [registry],
-    async collect() {
-      this.set((await read()).oldestAgeSeconds);
-    },
-  });
 }

@@ -19,7 +19,7 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number;
   /**
    * Longest wait for the broker's confirms of a batch (a blocked broker never sends them); the
-   * batch's transaction, which holds its rows locked, is bounded on the server a little later.
+   * session holding the batch's locks is ended by the server a little later if this process stalls.
    */
   confirmTimeoutMs: number;
   retentionSeconds: number;
@@ -37,6 +37,53 @@ interface OutboxRow {
   body: string;
 }
 
+/**
+ * Marks confirmed rows sent on the batch's own connection, in as few statements as the confirms
+ * allow: one mark at a time, each taking every confirm that arrived while the previous one ran.
+ */
+class SentMarks {
+  readonly #pending: string[] = [];
+  #running: Promise<void> | undefined;
+  #error: Error | undefined;
+  marked = 0;
+
+  constructor(
+    private readonly claim: pg.PoolClient,
+    private readonly published: ServiceMetrics['ordersPublished'],
+  ) {}
+
+  add(id: string): void {
+    this.#pending.push(id);
+    this.#running ??= this.#markPending().finally(() => (this.#running = undefined));
+  }
+
+  /** Resolves once every confirmed row is marked; rejects if a mark failed (those rows are sent again). */
+  async settled(): Promise<void> {
+    while (this.#running) await this.#running;
+    if (this.#error !== undefined) throw this.#error;
+  }
+
+  async #markPending(): Promise<void> {
+    while (this.#pending.length > 0 && this.#error === undefined) {
+      const ids = this.#pending.splice(0);
+      try {
+        // Losing a mark in a database crash only publishes those rows again, so the mark's
+        // commit need not wait for the disk (synchronous_commit off for this statement).
+        await this.claim.query(
+          `UPDATE outbox SET sent_at = clock_timestamp()
+           FROM (SELECT set_config('synchronous_commit', 'off', true)) AS this_transaction
+           WHERE id = ANY($1::bigint[])`,
+          [ids],
+        );
+        this.marked += ids.length;
+        this.published.inc(ids.length);
+      } catch (error) {
+        this.#error = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+  }
+}
+
 const PURGE_EVERY_MS = 60_000;
 const DISCONNECTED_CHECK_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
@@ -49,11 +96,11 @@ function failureReason(error: unknown): string {
 }
 
 /**
- * Publishes outbox rows to the broker. Each batch locks its rows with FOR UPDATE SKIP LOCKED, so
- * replicas (and the concurrent batches of one replica) share the work without publishing a row
- * twice while healthy; a row is marked sent, in the same transaction, only after the broker
- * confirmed its message. A crash between confirm and commit publishes the row again: delivery is
- * at least once (and in no guaranteed order) and consumers are idempotent. A new order wakes an
+ * Publishes outbox rows to the broker. Each batch locks its rows (skipping those locked by
+ * others), so replicas (and the concurrent batches of one replica) share the work without
+ * publishing a row twice while healthy; a row is marked sent as soon as the broker confirmed its
+ * message. A crash between confirm and mark publishes the row again: delivery is at least once
+ * (and in no guaranteed order) and consumers are idempotent. A new order wakes an
  * idle batch loop at once (`nudge`); polling covers the rest (other replicas' rows, rows left by
  * a crash or an outage).
  */
@@ -94,25 +141,22 @@ export class OutboxRelay {
     await Promise.all(this.#loops);
   }
 
-  /** Publishes up to one batch of unsent rows and marks the confirmed ones sent. */
+  /** Publishes up to one batch of unsent rows and marks each sent as soon as it is confirmed. */
   async relayBatch(): Promise<BatchOutcome> {
     const { pool, batchSize, metrics, logger } = this.#options;
     const channel = this.#options.channel();
     if (!channel) return 'blocked';
     this.#nudged = false; // this batch sees every row committed before now
-    // If the connection drops mid-batch (while waiting for confirms, say), the next query fails
-    // and the transaction rolls back: nothing is marked sent.
-    const client = await pool.connect();
+    // The claim: the session holding the batch's locks, until every confirm is in and marked.
+    const claim = await pool.connect();
     let batch: { selected: number; sent: number; failures: unknown[] };
     try {
-      batch = await this.#publishBatch(client, channel);
+      batch = await this.#publishBatch(claim, channel);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true); // its state is unknown: do not pool it
+      claim.release(true); // ending the session frees its locks; its state is unknown
       throw error;
     }
-    client.release();
-    metrics.ordersPublished.inc(batch.sent);
+    claim.release();
     if (batch.failures.length > 0) {
       for (const failure of batch.failures)
         metrics.outboxPublishFailures.inc({ reason: failureReason(failure) });
@@ -139,48 +183,58 @@ export class OutboxRelay {
     return batch.selected === batchSize ? 'full' : 'partial';
   }
 
-  async #publishBatch(client: pg.PoolClient, channel: ConfirmChannel) {
+  /**
+   * Claims up to a batch of unsent rows with session-level advisory locks (not row locks, which
+   * would keep its own marks waiting until a transaction ended), publishes them, and marks each
+   * one sent as soon as its confirm arrives, on the same connection. A crash therefore repeats
+   * only the rows still waiting for their confirm (and those of a mark in progress): the server
+   * ends the dead process's session, and its locks with it.
+   */
+  async #publishBatch(claim: pg.PoolClient, channel: ConfirmChannel) {
     const { exchange, batchSize, confirmTimeoutMs } = this.#options;
-    // Losing sent_at in a crash only publishes those rows again (consumers are idempotent), so
-    // this transaction need not wait for its commit to reach the disk. A plain index scan (not a
-    // bitmap scan) marks the index entries of rows already sent as dead the first time it meets
-    // them, so a busy outbox stays cheap to read between two vacuums.
-    // If this process stalls inside the transaction, the server ends it (and frees its row
-    // locks) shortly after the confirms would have timed out.
-    await client.query(
-      `BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL enable_bitmapscan = off;
-       SET LOCAL idle_in_transaction_session_timeout = ${confirmTimeoutMs + 5000}`,
+    // The index scan in id order (no seq scan and sort, no bitmap scan) tries the lock only on
+    // the rows it returns, and marks index entries of rows already sent as dead the first time
+    // it meets them, so a busy outbox stays cheap to read between two vacuums. If this process
+    // stalls while it holds the locks, the server ends its session shortly after the confirms
+    // would have timed out.
+    await claim.query(
+      `SET idle_session_timeout = ${confirmTimeoutMs + 5000};
+       BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`,
     );
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT id, message_id, routing_key, payload::text AS body FROM outbox
-       WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    const locked = await claim.query<{ id: string }>(
+      `SELECT id FROM outbox WHERE sent_at IS NULL AND pg_try_advisory_lock(id)
+       ORDER BY id LIMIT $1`,
       [batchSize],
     );
+    // Read again with a new snapshot: a row another batch marked sent and unlocked while the
+    // first statement ran was still unsent in that statement's snapshot.
+    const { rows } = await claim.query<OutboxRow>(
+      `SELECT id, message_id, routing_key, payload::text AS body FROM outbox
+       WHERE id = ANY($1::bigint[]) AND sent_at IS NULL ORDER BY id`,
+      [locked.rows.map((row) => row.id)],
+    );
+    await claim.query('COMMIT');
+    const marks = new SentMarks(claim, this.#options.metrics.ordersPublished);
     const timestamp = Math.floor(Date.now() / 1000);
     const confirms = await Promise.allSettled(
-      rows.map((row) =>
-        publishConfirmed(channel, exchange, row.routing_key, Buffer.from(row.body), {
+      rows.map(async (row) => {
+        await publishConfirmed(channel, exchange, row.routing_key, Buffer.from(row.body), {
           messageId: row.message_id,
           type: row.routing_key,
           contentType: 'application/json',
           appId: 'order-service',
           timestamp,
           confirmTimeoutMs,
-        }),
-      ),
+        });
+        marks.add(row.id);
+      }),
     );
-    const sent = rows.filter((_, i) => confirms[i]?.status === 'fulfilled').map((row) => row.id);
-    if (sent.length > 0) {
-      await client.query(
-        'UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY($1::bigint[])',
-        [sent],
-      );
-    }
-    await client.query('COMMIT');
+    await marks.settled();
+    await claim.query('SELECT pg_advisory_unlock_all(); RESET idle_session_timeout');
     const failures = confirms.flatMap((confirm): unknown[] =>
       confirm.status === 'rejected' ? [confirm.reason] : [],
     );
-    return { selected: rows.length, sent: sent.length, failures };
+    return { selected: rows.length, sent: marks.marked, failures };
   }
 
   async #run(): Promise<void> {

@@ -19,7 +19,9 @@ export async function migratedDatabase(): Promise<MigratedDatabase> {
     logger: createLogger({ name: 'migrate', level: 'warn' }),
   });
   const pool = new pg.Pool({ connectionString: database.url, max: 5 });
-  pool.on('error', () => undefined); // connections a test terminates on purpose
+  // Connections a test terminates on purpose, idle or checked out.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     database,
     pool,

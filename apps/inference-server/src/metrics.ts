@@ -61,6 +61,21 @@ export function createInferenceMetrics(registry: Registry) {
       labelNames: ['backend', 'simd'] as const,
       registers,
     }),
+    // The gRPC API's RED metrics, named as go-grpc-prometheus names them (the HTTP ones come
+    // from @taller/telemetry).
+    grpcHandled: new Counter({
+      name: 'grpc_server_handled_total',
+      help: 'gRPC calls completed, by method and status code.',
+      labelNames: ['grpc_service', 'grpc_method', 'grpc_code'] as const,
+      registers,
+    }),
+    grpcDuration: new Histogram({
+      name: 'grpc_server_handling_seconds',
+      help: 'Time from a gRPC call arriving to its status being sent.',
+      labelNames: ['grpc_service', 'grpc_method'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
     threads: new Gauge({
       name: 'inference_worker_threads',
       help: 'Worker threads running inference.',
