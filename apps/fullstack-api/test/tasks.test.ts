@@ -285,6 +285,46 @@ describe('http surface', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it("sends helmet's full set of headers on API answers, errors and the page", async () => {
+    const expected = {
+      'content-security-policy':
+        "default-src 'none';script-src 'self';style-src 'self';img-src 'self';connect-src 'self';form-action 'self';base-uri 'none';frame-ancestors 'none'",
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'origin-agent-cluster': '?1',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      'x-content-type-options': 'nosniff',
+      'x-dns-prefetch-control': 'off',
+      'x-download-options': 'noopen',
+      'x-frame-options': 'SAMEORIGIN',
+      'x-permitted-cross-domain-policies': 'none',
+      'x-xss-protection': '0',
+    };
+    const { body: task } = await create({ title: 'Headers' });
+    for (const path of [`/api/tasks/${task.id}`, '/api/nothing', '/']) {
+      const response = await fetch(`${app.url}${path}`);
+      const names = Object.keys(expected) as (keyof typeof expected)[];
+      expect(Object.fromEntries(names.map((name) => [name, response.headers.get(name)]))).toEqual(
+        expected,
+      );
+    }
+  });
+
+  it('answers HEAD with the headers of GET and no body', async () => {
+    const { body: task } = await create({ title: 'Head' });
+    for (const path of [`/api/tasks/${task.id}`, '/api/tasks?limit=2']) {
+      const got = await fetch(`${app.url}${path}`);
+      const text = await got.text();
+      const head = await fetch(`${app.url}${path}`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+      expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(head.headers.get('etag')).toBe(got.headers.get('etag'));
+    }
+  });
+
   it('answers CORS only for the origins CORS_ORIGINS lists', async () => {
     const open = await startTestApp(database.url, { CORS_ORIGINS: 'https://board.example' });
     try {

@@ -25,6 +25,9 @@ const QUIET_PATHS = new Set(['/livez', '/readyz', '/startupz', '/metrics']);
  * more CPU than the rest of a cached API read.
  */
 export function expressTelemetry(logger: Logger, metrics: Metrics): RequestHandler {
+  // The access line holds only the fixed fields below, none of them a credential or a redacted
+  // path, so it skips the logger's wildcard redaction (~4 us a line); `req.log` keeps it.
+  const accessLog = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
@@ -42,9 +45,9 @@ export function expressTelemetry(logger: Logger, metrics: Metrics): RequestHandl
         res: { statusCode: finished ? res.statusCode : 499 },
         responseTime: Math.round(seconds * 1e4) / 10,
       };
-      if (!finished) logger.info(line, 'request aborted');
-      else if (res.statusCode >= 500) logger.error(line, 'request errored');
-      else logger.info(line, 'request completed');
+      if (!finished) accessLog.info(line, 'request aborted');
+      else if (res.statusCode >= 500) accessLog.error(line, 'request errored');
+      else accessLog.info(line, 'request completed');
     });
     next();
   };

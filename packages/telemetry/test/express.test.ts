@@ -13,7 +13,7 @@ app.get('/livez', (_req, res) => {
   res.json({ status: 'ok' });
 });
 app.get('/work', (req, res) => {
-  req.log.info({ step: 1 }, 'working');
+  req.log.info({ step: 1, db: { password: 'hunter22' } }, 'working');
   res.status(201).json({ done: true });
 });
 app.get('/broken', (_req, res) => {
@@ -53,6 +53,8 @@ describe('expressTelemetry logging', () => {
       responseTime: expect.any(Number) as number,
     });
     expect(JSON.stringify(accessLine)).not.toContain('headers');
+    // The access line skips redaction; handler lines do not.
+    expect(handlerLine).toMatchObject({ db: { password: '[redacted]' } });
   });
 
   it('logs server errors at error level and leaves probes out', async () => {

@@ -1,29 +1,5 @@
+import { ApiError, type FieldProblem } from '@taller/telemetry';
 import type { z } from 'zod';
-
-/** One problem with a request, naming the field it concerns. */
-export interface FieldProblem {
-  field: string;
-  code: string;
-  message: string;
-}
-
-/**
- * An error the client can act on; rendered as `{"error": {"code", "message", "details"}}` with
- * its HTTP status. Anything else thrown is a 500 whose details stay in the log.
- */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown = null,
-    readonly headers: Record<string, string> = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'ApiError';
-  }
-}
 
 /** A 400 listing every invalid or unknown field of a body or query string. */
 export function validationError(
@@ -42,5 +18,5 @@ export function validationError(
     return [{ field: at.join('.'), code: issue.code, message: issue.message }];
   });
   const where = code === 'invalid_body' ? 'request body' : 'query string';
-  return new ApiError(400, code, `The ${where} is invalid`, details);
+  return new ApiError(400, code, `The ${where} is invalid`, { details });
 }

@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import type { Logger } from '@taller/telemetry';
+import { ApiError, type Logger } from '@taller/telemetry';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApiError } from './apiError.js';
 
 interface HttpError extends Error {
   status?: number;
@@ -36,12 +35,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    res
-      .status(apiError.status)
-      .set(apiError.headers)
-      .json({
-        error: { code: apiError.code, message: apiError.message, details: apiError.details },
-      });
+    res.status(apiError.status).set(apiError.headers).json(apiError.body());
   };
 }
 
@@ -55,15 +49,10 @@ export function methodNotAllowed(allowed: string[]): RequestHandler {
   const allow = allowed.join(', ');
   return (req, _res, next) => {
     next(
-      new ApiError(
-        405,
-        'method_not_allowed',
-        `${req.method} is not allowed here`,
-        { allow: allowed },
-        {
-          allow,
-        },
-      ),
+      new ApiError(405, 'method_not_allowed', `${req.method} is not allowed here`, {
+        details: { allow: allowed },
+        headers: { allow },
+      }),
     );
   };
 }
@@ -74,7 +63,7 @@ function toApiError(error: unknown): ApiError {
   const known = httpError.type === undefined ? undefined : BODY_ERRORS[httpError.type];
   if (known) {
     const details = httpError.type === 'entity.too.large' ? { limitBytes: httpError.limit } : null;
-    return new ApiError(known.status, known.code, known.message, details);
+    return new ApiError(known.status, known.code, known.message, { details });
   }
   // Client errors raised by Express itself (a percent-encoding that does not decode, ...).
   const status = httpError.status;

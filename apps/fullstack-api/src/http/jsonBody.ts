@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import getRawBody from 'raw-body';
-import { ApiError } from './apiError.js';
+import { ApiError } from '@taller/telemetry';
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
@@ -17,7 +17,7 @@ export function jsonBody(limitBytes: number): RequestHandler {
     if (!req.is('application/json') || charset !== 'utf-8') {
       next(
         new ApiError(415, 'unsupported_media_type', 'Send the request body as application/json', {
-          contentType: req.get('content-type') ?? null,
+          details: { contentType: req.get('content-type') ?? null },
         }),
       );
       return;

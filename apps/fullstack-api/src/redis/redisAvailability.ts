@@ -64,13 +64,17 @@ export class RedisAvailability {
     return this.client.status === 'ready' && Date.now() >= this.#skipUntil;
   }
 
-  /** Runs `command`, or reports `{ ok: false }` (counted) when Redis is down, slow or failing. */
+  /**
+   * Runs `command`, or reports `{ ok: false }` (counted for each of `operations`) when Redis is
+   * down, slow or failing.
+   */
   async attempt<T>(
-    operation: RedisOperation,
+    operations: RedisOperation | readonly RedisOperation[],
     command: (client: Redis) => Promise<T>,
   ): Promise<Attempt<T>> {
+    const operation = typeof operations === 'string' ? operations : operations[0]!;
     if (!this.available) {
-      this.#fallbacks.inc({ operation });
+      this.#countFallback(operations);
       const { status } = this.client;
       if (status !== 'ready') this.#markDown(operation, new Error(`connection is ${status}`));
       return { ok: false };
@@ -81,7 +85,7 @@ export class RedisAvailability {
       if (this.#degraded) this.#markUp();
       return { ok: true, value };
     } catch (error) {
-      this.#fallbacks.inc({ operation });
+      this.#countFallback(operations);
       this.#failuresInARow += 1;
       if (this.#degraded || this.#failuresInARow >= FAILURES_TO_TRIP) {
         this.#skipUntil = Date.now() + this.#cooldownMs;
@@ -89,6 +93,11 @@ export class RedisAvailability {
       }
       return { ok: false };
     }
+  }
+
+  #countFallback(operations: RedisOperation | readonly RedisOperation[]): void {
+    if (typeof operations === 'string') this.#fallbacks.inc({ operation: operations });
+    else for (const operation of operations) this.#fallbacks.inc({ operation });
   }
 
   #markDown(operation: RedisOperation | 'connection', error: unknown): void {

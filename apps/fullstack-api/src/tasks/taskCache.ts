@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RedisAvailability } from '../redis/redisAvailability.js';
+import { COUNT_REQUEST_LUA, type RequestCount, type WindowCount } from '../http/rateLimit.js';
+import type { Attempt, RedisAvailability } from '../redis/redisAvailability.js';
 
 /** What is cached: one task, or one page of the list (identified by its query). */
 export type CacheEntry = { kind: 'task'; id: string } | { kind: 'list'; query: string };
@@ -13,27 +14,41 @@ export type CacheEntry = { kind: 'task'; id: string } | { kind: 'list'; query: s
 // writes to a key nobody will ever look up again. Random tokens (never counters) mean a lost or
 // evicted generation key can only cause a miss, never resurrect an old entry.
 //
-// KEYS[1] epoch key, KEYS[2] generation key; ARGV[1] fresh token, ARGV[2] entry key prefix,
-// ARGV[3] entry key suffix, ARGV[4] generation TTL in seconds.
-// Returns the entry's key (for the fill after a miss) and its value, or false on a miss.
-const LOOKUP = `
-local epoch = redis.call('GET', KEYS[1])
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('SET', KEYS[1], epoch)
+// lookup(): the epoch key, the generation key, a fresh token, the entry key's prefix and suffix,
+// the generation TTL in seconds. Returns the entry's key (for the fill after a miss) and its
+// value, or false on a miss.
+const LOOKUP_LUA = `
+local function lookup(epochKey, generationKey, token, prefix, suffix, generationTtl)
+  local epoch = redis.call('GET', epochKey)
+  if not epoch then
+    epoch = token
+    redis.call('SET', epochKey, epoch)
+  end
+  local generation = redis.call('GET', generationKey)
+  if not generation then
+    generation = token
+    redis.call('SET', generationKey, generation, 'EX', generationTtl)
+  end
+  local key = prefix .. epoch .. ':' .. generation .. suffix
+  return { key, redis.call('GET', key) }
 end
-local generation = redis.call('GET', KEYS[2])
-if not generation then
-  generation = ARGV[1]
-  redis.call('SET', KEYS[2], generation, 'EX', ARGV[4])
-end
-local key = ARGV[2] .. epoch .. ':' .. generation .. ARGV[3]
-return { key, redis.call('GET', key) }
+`;
+
+// The lookup that also counts the request against the rate limit (KEYS[1], ARGV[1] window,
+// ARGV[2] points): `{count, ms left}` when over the limit (no lookup), else
+// `{count, ms left, key, value}`.
+const COUNTED_LOOKUP_LUA = `${COUNT_REQUEST_LUA}${LOOKUP_LUA}
+local counted = countRequest(KEYS[1], ARGV[1])
+if counted[1] > tonumber(ARGV[2]) then return counted end
+local found = lookup(KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+return { counted[1], counted[2], found[1], found[2] }
 `;
 
 // How many undelivered invalidations to remember; past it, one key stands for all of them: the
 // epoch, whose deletion drops every entry. Memory stays bounded however long Redis is away.
 const MAX_OWED_KEYS = 1000;
+
+type Lookup = [key: string, value: string | null | false];
 
 interface CacheCommands {
   taskCacheLookup(
@@ -43,7 +58,18 @@ interface CacheCommands {
     prefix: string,
     suffix: string,
     generationTtl: number,
-  ): Promise<[string, string | null | false]>;
+  ): Promise<Lookup>;
+  taskCacheCountedLookup(
+    rateKey: string,
+    epochKey: string,
+    generationKey: string,
+    windowSeconds: number,
+    points: number,
+    token: string,
+    prefix: string,
+    suffix: string,
+    generationTtl: number,
+  ): Promise<[...WindowCount, ...Partial<Lookup>]>;
 }
 
 /**
@@ -101,7 +127,14 @@ export class TaskCache {
         this.set(owed.size);
       },
     });
-    redis.client.defineCommand('taskCacheLookup', { numberOfKeys: 2, lua: LOOKUP });
+    redis.client.defineCommand('taskCacheLookup', {
+      numberOfKeys: 2,
+      lua: `${LOOKUP_LUA} return lookup(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`,
+    });
+    redis.client.defineCommand('taskCacheCountedLookup', {
+      numberOfKeys: 3,
+      lua: COUNTED_LOOKUP_LUA,
+    });
     // As soon as Redis is back, deliver the invalidations it missed.
     redis.client.on('ready', () => void this.#settle());
   }
@@ -112,25 +145,24 @@ export class TaskCache {
 
   /**
    * The cached value of `entry`, else `load()`'s, cached for next time. `load` returning
-   * undefined (not found) is not cached.
+   * undefined (not found) is not cached. With `count`, the request is first counted against the
+   * rate limit, in the lookup's own round trip when the cache is used (a refusal is thrown and
+   * nothing is read).
    */
   async read(
     entry: CacheEntry,
     load: () => Promise<string | undefined>,
+    count?: RequestCount,
   ): Promise<string | undefined> {
-    if (!this.enabled || !(await this.#settle())) return load();
-    const { epochKey, generationKey, prefix, suffix } = this.#keys(entry);
-    const lookup = await this.#redis.attempt('cache_read', (client) =>
-      (client as unknown as CacheCommands).taskCacheLookup(
-        epochKey,
-        generationKey,
-        this.#token(),
-        prefix,
-        suffix,
-        this.#ttlSeconds * 2,
-      ),
-    );
-    if (!lookup.ok) return load();
+    if (!this.enabled || (this.#owed.size > 0 && !(await this.#settle()))) {
+      await count?.consume();
+      return load();
+    }
+    const lookup = await this.#lookup(entry, count);
+    if (!lookup.ok) {
+      count?.settle(undefined);
+      return load();
+    }
     const [key, cached] = lookup.value;
     if (typeof cached === 'string') {
       this.#hits.inc({ cache: entry.kind });
@@ -144,6 +176,41 @@ export class TaskCache {
       );
     }
     return value;
+  }
+
+  async #lookup(entry: CacheEntry, count: RequestCount | undefined): Promise<Attempt<Lookup>> {
+    const { epochKey, generationKey, prefix, suffix } = this.#keys(entry);
+    const token = this.#token();
+    const generationTtl = this.#ttlSeconds * 2;
+    if (count === undefined) {
+      return this.#redis.attempt('cache_read', (client) =>
+        (client as unknown as CacheCommands).taskCacheLookup(
+          epochKey,
+          generationKey,
+          token,
+          prefix,
+          suffix,
+          generationTtl,
+        ),
+      );
+    }
+    const counted = await this.#redis.attempt(['cache_read', 'rate_limit'], (client) =>
+      (client as unknown as CacheCommands).taskCacheCountedLookup(
+        count.key,
+        epochKey,
+        generationKey,
+        count.windowSeconds,
+        count.points,
+        token,
+        prefix,
+        suffix,
+        generationTtl,
+      ),
+    );
+    if (!counted.ok) return counted;
+    const [requests, msLeft, key, value] = counted.value;
+    count.settle([requests, msLeft]);
+    return { ok: true, value: [key!, value!] };
   }
 
   /**

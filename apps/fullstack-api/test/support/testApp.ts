@@ -1,7 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { Health } from '@taller/health';
-import { createPool, runMigrations } from '@taller/postgres';
-import { createLogger, createMetrics } from '@taller/telemetry';
+import { closeApp, type Health } from '@taller/health';
+import { runMigrations } from '@taller/postgres';
+import { createLogger } from '@taller/telemetry';
 import {
   captureLines,
   createTestDatabase,
@@ -12,11 +11,9 @@ import {
 } from '@taller/testing';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { buildApp } from '../../src/app.js';
 import { configSchema, type Config } from '../../src/config.js';
 import { MIGRATIONS_DIR } from '../../src/db/migrationsDir.js';
-import { dependencyChecks } from '../../src/dependencyChecks.js';
-import { createRedis } from '../../src/redis/createRedis.js';
+import { startApp } from '../../src/startApp.js';
 
 /** A new database with the app's migrations applied. */
 export async function migratedDatabase(): Promise<TestDatabase> {
@@ -43,15 +40,17 @@ export interface TestApp {
 }
 
 /**
- * The app as server.ts builds it, listening on a free port, against real PostgreSQL and Redis.
- * Settings are the production defaults plus `env`; the Redis prefix is unique to this app unless
- * `env` names one, and the rate limit is off unless `env` sets it.
+ * The app as server.ts starts it (startApp), listening on a free port, against real PostgreSQL
+ * and Redis. Settings are the production defaults plus `env`; the Redis prefix is unique to this
+ * app unless `env` names one, and the rate limit is off unless `env` sets it.
  */
 export async function startTestApp(
   databaseUrl: string,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
   const config = configSchema.parse({
+    PORT: '0',
+    HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     REDIS_URL: await redisUrl(),
     REDIS_PREFIX: `${uniqueName('fullstack')}:`,
@@ -60,35 +59,17 @@ export async function startTestApp(
   });
   const { destination, lines: logs } = captureLines();
   const logger = createLogger({ name: 'fullstack-api', level: 'info', destination });
-  const pool = createPool(config, { applicationName: 'fullstack-api', logger });
-  const redis = createRedis(config);
-  const metrics = createMetrics();
-  const health = new Health({ checks: dependencyChecks(pool, redis) });
-  const app = buildApp({ config, pool, redis, logger, metrics, health });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  // The first requests should find Redis connected, as they do after server.ts's start.
-  const deadline = Date.now() + 5000;
-  while (['wait', 'connecting', 'connect'].includes(redis.status) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  health.markStarted();
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = await startApp(config, { logger });
   return {
-    url,
+    url: app.url,
     config,
-    pool,
-    redis,
-    health,
+    pool: app.pool,
+    redis: app.redis,
+    health: app.health,
     logs,
     async metric(series) {
-      return metricValue(await (await fetch(`${url}/metrics`)).text(), series);
+      return metricValue(await (await fetch(`${app.url}/metrics`)).text(), series);
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      redis.disconnect();
-      await pool.end();
-    },
+    close: () => closeApp(app),
   };
 }

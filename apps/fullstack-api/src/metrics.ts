@@ -1,4 +1,10 @@
+import { buildInfo, createMetrics, type Metrics } from '@taller/telemetry';
 import { Counter, type Registry } from 'prom-client';
+
+/** The shared HTTP and process metrics, with `build_info` naming this service. */
+export function createAppMetrics(): Metrics {
+  return createMetrics({ build: buildInfo('fullstack-api') });
+}
 
 export interface TaskMetrics {
   created: Counter;
@@ -7,6 +13,7 @@ export interface TaskMetrics {
   conflicts: Counter<'precondition'>;
 }
 
+/** What the task board counts besides requests: writes, and writes refused as stale. */
 export function createTaskMetrics(registry: Registry): TaskMetrics {
   const counter = (name: string, help: string) =>
     new Counter({ name, help, registers: [registry] });
