@@ -41,6 +41,15 @@ export default tseslint.config(
     ),
   ),
   boundary(['packages/**', 'tools/**'], APPS, 'Packages and tools never import an app.'),
+  // A function does one thing: past 60 lines it is split into one function per outcome. Tests are
+  // exempt (a describe block holds many cases).
+  {
+    files: ['**/*.{ts,mjs}'],
+    ignores: ['**/test/**', '**/*.test.ts'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
   // One file-name case for code everywhere: taskRoutes.ts, queueConsumer.test.ts, steadyLoad.mjs.
   {
     files: ['**/*.{ts,js,mjs,cjs}'],

@@ -22,7 +22,7 @@ export function createTaskMetrics(registry: Registry): TaskMetrics {
     updated: counter('tasks_updated_total', 'Tasks updated.'),
     deleted: counter('tasks_deleted_total', 'Tasks deleted.'),
     conflicts: new Counter({
-      name: 'task_write_conflicts_total',
+      name: 'fullstack_task_write_conflicts_total',
       help: 'Updates and deletes refused because the task changed since the client read it, by how the client named its version (if_match, body).',
       labelNames: ['precondition'],
       registers: [registry],

@@ -37,16 +37,16 @@ const sneakTitle = (id: string, title: string) =>
 describe('read cache', () => {
   it('answers the second read of a task from Redis', async () => {
     const task = await create('Cached');
-    const hits = await app.metric('cache_hits_total{cache="task"}');
-    const misses = await app.metric('cache_misses_total{cache="task"}');
+    const hits = await app.metric('fullstack_cache_hits_total{cache="task"}');
+    const misses = await app.metric('fullstack_cache_misses_total{cache="task"}');
     expect((await get(task.id)).body).toEqual(task);
-    expect(await app.metric('cache_misses_total{cache="task"}')).toBe(misses + 1);
+    expect(await app.metric('fullstack_cache_misses_total{cache="task"}')).toBe(misses + 1);
 
     await sneakTitle(task.id, 'changed in the database only');
     const second = await get(task.id);
     expect(second.body).toEqual(task);
     expect(second.headers.get('etag')).toBe('"1"');
-    expect(await app.metric('cache_hits_total{cache="task"}')).toBe(hits + 1);
+    expect(await app.metric('fullstack_cache_hits_total{cache="task"}')).toBe(hits + 1);
 
     const keys = await app.redis.keys(`${app.config.REDIS_PREFIX}cache:task:${task.id}:*`);
     const entry = keys.find((key) => !key.endsWith(':generation'));
@@ -58,11 +58,11 @@ describe('read cache', () => {
 
   it('answers a repeated list page from Redis', async () => {
     await create('Listed');
-    const hits = await app.metric('cache_hits_total{cache="list"}');
+    const hits = await app.metric('fullstack_cache_hits_total{cache="list"}');
     const first = await list('?limit=5');
     const second = await list('?limit=5');
     expect(second.body).toEqual(first.body);
-    expect(await app.metric('cache_hits_total{cache="list"}')).toBe(hits + 1);
+    expect(await app.metric('fullstack_cache_hits_total{cache="list"}')).toBe(hits + 1);
   });
 
   it('never serves a stale task or page after an update, a create or a delete returned', async () => {

@@ -47,7 +47,7 @@ describe('rate limit', () => {
         message: expect.any(String) as string,
         details: { limit: 6, windowSeconds: 30, retryAfterSeconds: retryAfter },
       });
-      expect(await replica.metric('rate_limited_requests_total')).toBe(1);
+      expect(await replica.metric('fullstack_rate_limited_requests_total')).toBe(1);
     }
     // Probes, metrics and the page are never limited.
     expect((await call(a.url, 'GET', '/readyz')).status).toBe(200);
@@ -92,8 +92,8 @@ describe('rate limit', () => {
     expect(statuses).toEqual([200, 200, 200, 200]);
     // Answered from the cache: the reads that counted never reached PostgreSQL.
     expect(
-      (await a.metric('cache_hits_total{cache="task"}')) +
-        (await b.metric('cache_hits_total{cache="task"}')),
+      (await a.metric('fullstack_cache_hits_total{cache="task"}')) +
+        (await b.metric('fullstack_cache_hits_total{cache="task"}')),
     ).toBe(3);
 
     const refused = await call<ErrorJson>(b.url, 'GET', `/api/tasks/${task.id}`);
@@ -173,6 +173,6 @@ describe('rate limit without Redis', () => {
     const refused = await call<ErrorJson>(app.url, 'GET', `/api/tasks/${task.id}`);
     expect(refused.status).toBe(429);
     expect(refused.body.error.details).toMatchObject({ limit: 2 });
-    expect(await app.metric('redis_fallbacks_total{operation="rate_limit"}')).toBe(3);
+    expect(await app.metric('fullstack_redis_fallbacks_total{operation="rate_limit"}')).toBe(3);
   });
 });

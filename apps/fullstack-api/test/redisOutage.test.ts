@@ -73,7 +73,7 @@ describe('when Redis goes away', () => {
       json: { title: 'Cached' },
     });
     await call(app.url, 'GET', `/api/tasks/${task.id}`);
-    expect(await app.metric('redis_degraded')).toBe(0);
+    expect(await app.metric('fullstack_redis_degraded')).toBe(0);
 
     await redis.kill();
 
@@ -87,9 +87,13 @@ describe('when Redis goes away', () => {
     expect(ready.body.status).toBe('degraded');
     expect(ready.body.checks.redis).toMatchObject({ status: 'fail', critical: false });
     expect(ready.body.checks.postgres).toMatchObject({ status: 'ok' });
-    expect(await app.metric('redis_degraded')).toBe(1);
-    expect(await app.metric('redis_fallbacks_total{operation="cache_read"}')).toBeGreaterThan(0);
-    expect(await app.metric('redis_fallbacks_total{operation="rate_limit"}')).toBeGreaterThan(0);
+    expect(await app.metric('fullstack_redis_degraded')).toBe(1);
+    expect(
+      await app.metric('fullstack_redis_fallbacks_total{operation="cache_read"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      await app.metric('fullstack_redis_fallbacks_total{operation="rate_limit"}'),
+    ).toBeGreaterThan(0);
     expect(
       app.logs.some(
         (line) =>
@@ -99,11 +103,14 @@ describe('when Redis goes away', () => {
 
     // Back again (empty, as a restarted cache pod is): the cache is used again.
     await redis.restart();
-    await waitFor('Redis back in service', async () => (await app.metric('redis_degraded')) === 0);
-    const hits = await app.metric('cache_hits_total{cache="task"}');
+    await waitFor(
+      'Redis back in service',
+      async () => (await app.metric('fullstack_redis_degraded')) === 0,
+    );
+    const hits = await app.metric('fullstack_cache_hits_total{cache="task"}');
     await call(app.url, 'GET', `/api/tasks/${task.id}`);
     await call(app.url, 'GET', `/api/tasks/${task.id}`);
-    expect(await app.metric('cache_hits_total{cache="task"}')).toBe(hits + 1);
+    expect(await app.metric('fullstack_cache_hits_total{cache="task"}')).toBe(hits + 1);
     expect((await call<Readiness>(app.url, 'GET', '/readyz')).body.status).toBe('ok');
     expect(app.logs.some((line) => line.msg === 'redis available again')).toBe(true);
   });
@@ -118,7 +125,7 @@ describe('when Redis goes away', () => {
       const frozenTitles = new Set<string>();
       await waitFor('Redis out of service', async () => {
         frozenTitles.add((await read()).body.title);
-        return (await app.metric('redis_degraded')) === 1;
+        return (await app.metric('fullstack_redis_degraded')) === 1;
       });
       expect(frozenTitles).toEqual(new Set(['v1']));
       // This write's invalidation cannot reach Redis: Redis keeps the v1 entry.
@@ -131,7 +138,7 @@ describe('when Redis goes away', () => {
       expect(Date.now() - started).toBeLessThan(1000); // Redis is skipped, not waited for
       expect((await call(app.url, 'GET', '/readyz')).status).toBe(200);
       expect(
-        await app.metric('redis_fallbacks_total{operation="cache_invalidate"}'),
+        await app.metric('fullstack_redis_fallbacks_total{operation="cache_invalidate"}'),
       ).toBeGreaterThan(0);
     } finally {
       redis.thaw();
@@ -139,11 +146,11 @@ describe('when Redis goes away', () => {
 
     // Once Redis is used again, the v1 entry must never come back (not even on one read while
     // waiting), and the cache works again.
-    const hits = await app.metric('cache_hits_total{cache="task"}');
+    const hits = await app.metric('fullstack_cache_hits_total{cache="task"}');
     const thawedTitles = new Set<string>();
     await waitFor('the cache answering again', async () => {
       thawedTitles.add((await read()).body.title);
-      return (await app.metric('cache_hits_total{cache="task"}')) > hits;
+      return (await app.metric('fullstack_cache_hits_total{cache="task"}')) > hits;
     });
     expect(thawedTitles).toEqual(new Set(['v2']));
     for (let i = 0; i < 5; i += 1) expect((await read()).body.title).toBe('v2');
@@ -159,7 +166,7 @@ describe('when Redis goes away', () => {
     try {
       await waitFor('Redis out of service', async () => {
         await read();
-        return (await app.metric('redis_degraded')) === 1;
+        return (await app.metric('fullstack_redis_degraded')) === 1;
       });
       // Each delete owes the invalidation of its task's entry: 1,100 of them, more than the
       // 1,000 remembered, so they collapse into one, the epoch.
@@ -167,18 +174,18 @@ describe('when Redis goes away', () => {
         await Promise.all(
           others.slice(at, at + 20).map(({ id }) => call(app.url, 'DELETE', `/api/tasks/${id}`)),
         );
-        if (at === 400) expect(await app.metric('cache_owed_invalidations')).toBe(421); // 420 tasks and the list
+        if (at === 400) expect(await app.metric('fullstack_cache_owed_invalidations')).toBe(421); // 420 tasks and the list
       }
-      expect(await app.metric('cache_owed_invalidations')).toBe(1);
+      expect(await app.metric('fullstack_cache_owed_invalidations')).toBe(1);
       await call(app.url, 'PATCH', `/api/tasks/${task.id}`, { json: { title: 'v2', version: 1 } });
-      expect(await app.metric('cache_owed_invalidations')).toBe(1);
+      expect(await app.metric('fullstack_cache_owed_invalidations')).toBe(1);
     } finally {
       redis.thaw();
     }
 
     await waitFor('every invalidation delivered', async () => {
       expect((await read()).body.title).toBe('v2');
-      return (await app.metric('cache_owed_invalidations')) === 0;
+      return (await app.metric('fullstack_cache_owed_invalidations')) === 0;
     });
     for (let i = 0; i < 3; i += 1) expect((await read()).body.title).toBe('v2');
   });
@@ -193,7 +200,7 @@ describe('when Redis goes away', () => {
     const ready = await call<Readiness>(app.url, 'GET', '/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body.status).toBe('degraded');
-    expect(await app.metric('redis_degraded')).toBe(1);
+    expect(await app.metric('fullstack_redis_degraded')).toBe(1);
   });
 });
 

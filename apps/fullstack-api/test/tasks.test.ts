@@ -118,10 +118,10 @@ describe('optimistic concurrency', () => {
     expect((await get(task.id)).body).toMatchObject({ title: 'First writer', version: 2 });
 
     expect(
-      await app.metric('task_write_conflicts_total{precondition="if_match"}'),
+      await app.metric('fullstack_task_write_conflicts_total{precondition="if_match"}'),
     ).toBeGreaterThanOrEqual(2);
     expect(
-      await app.metric('task_write_conflicts_total{precondition="body"}'),
+      await app.metric('fullstack_task_write_conflicts_total{precondition="body"}'),
     ).toBeGreaterThanOrEqual(1);
   });
 
@@ -368,7 +368,7 @@ describe('http surface', () => {
     expect(ready.body.status).toBe('ok');
     expect(await app.metric('tasks_created_total')).toBeGreaterThan(0);
     expect(await app.metric('db_pool_connections{state="total"}')).toBeGreaterThan(0);
-    expect(await app.metric('redis_degraded')).toBe(0);
+    expect(await app.metric('fullstack_redis_degraded')).toBe(0);
   });
 });
 

@@ -75,7 +75,7 @@ export class RateLimiter {
     this.#redis = redis;
     this.#prefix = `${keyPrefix}ratelimit:`;
     this.#limited = new Counter({
-      name: 'rate_limited_requests_total',
+      name: 'fullstack_rate_limited_requests_total',
       help: 'Requests refused with 429 because their client exceeded the rate limit.',
       registers: [registry],
     });

@@ -17,7 +17,7 @@ const FAILURES_TO_TRIP = 3;
  * command timeout), Redis is skipped for REDIS_COOLDOWN_MS, so a slow Redis costs a few timeouts
  * per cooldown instead of one per request; one more failure after the cooldown skips it again.
  * Callers fall back to PostgreSQL or to memory. Degraded periods are logged once at each
- * transition and exported as `redis_degraded` and `redis_fallbacks_total`.
+ * transition and exported as `fullstack_redis_degraded` and `fullstack_redis_fallbacks_total`.
  */
 export class RedisAvailability {
   readonly client: Redis;
@@ -43,13 +43,13 @@ export class RedisAvailability {
     this.#cooldownMs = cooldownMs;
     this.#logger = logger;
     this.#fallbacks = new Counter({
-      name: 'redis_fallbacks_total',
+      name: 'fullstack_redis_fallbacks_total',
       help: 'Operations served without Redis (from PostgreSQL or memory) because it was down or slow.',
       labelNames: ['operation'],
       registers: [registry],
     });
     const degraded: Gauge = new Gauge({
-      name: 'redis_degraded',
+      name: 'fullstack_redis_degraded',
       help: '1 while Redis is considered unavailable and the app runs degraded, else 0.',
       registers: [registry],
       collect: () => degraded.set(this.available ? 0 : 1),

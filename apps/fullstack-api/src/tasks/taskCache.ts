@@ -107,20 +107,20 @@ export class TaskCache {
     this.#prefix = `${keyPrefix}cache:`;
     this.#ttlSeconds = ttlSeconds;
     this.#hits = new Counter({
-      name: 'cache_hits_total',
+      name: 'fullstack_cache_hits_total',
       help: 'Reads answered from the Redis cache, by cache (task, list).',
       labelNames: ['cache'],
       registers: [registry],
     });
     this.#misses = new Counter({
-      name: 'cache_misses_total',
+      name: 'fullstack_cache_misses_total',
       help: 'Reads that missed the Redis cache and went to PostgreSQL, by cache (task, list).',
       labelNames: ['cache'],
       registers: [registry],
     });
     const owed = this.#owed;
     new Gauge({
-      name: 'cache_owed_invalidations',
+      name: 'fullstack_cache_owed_invalidations',
       help: 'Cache invalidations Redis has not taken yet; the cache is bypassed until it has.',
       registers: [registry],
       collect() {

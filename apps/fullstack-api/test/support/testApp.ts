@@ -34,7 +34,7 @@ export interface TestApp {
   health: Health;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
-  /** The value of one series on /metrics, e.g. `cache_hits_total{cache="task"}`; 0 when absent. */
+  /** The value of one series on /metrics, e.g. `fullstack_cache_hits_total{cache="task"}`; 0 when absent. */
   metric(series: string): Promise<number>;
   close(): Promise<void>;
 }
