@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { fastifyApp, type Health } from '@taller/health';
-import { classifyDatabaseError, databaseError } from '@taller/postgres';
-import { ApiError, type Logger, type Metrics } from '@taller/telemetry';
+import { databaseApiError, databaseError } from '@taller/postgres';
+import type { ApiError, Logger, Metrics } from '@taller/telemetry';
 import type { FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { OrderRepository } from './orders/orderRepository.js';
@@ -42,20 +42,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
 /** A database outage is a 503 the client may retry; a value the database refused, a 400. */
 function orderStoreError(error: Error, request: FastifyRequest): ApiError | undefined {
-  switch (classifyDatabaseError(error)) {
-    case 'unavailable':
-      request.log.warn({ err: databaseError(error) }, 'database unavailable');
-      return new ApiError(
-        503,
-        'service_unavailable',
-        'The order store is unavailable; retry shortly',
-        { headers: { 'retry-after': '1' }, cause: error },
-      );
-    case 'rejected':
-      request.log.info({ err: databaseError(error) }, 'the database refused a value');
-      return new ApiError(400, 'invalid_value', 'The order store refused a value of this request', {
-        cause: error,
-      });
-  }
-  return undefined;
+  const apiError = databaseApiError(error);
+  if (apiError?.status === 503)
+    request.log.warn({ err: databaseError(error) }, 'database unavailable');
+  if (apiError?.status === 400)
+    request.log.info({ err: databaseError(error) }, 'the database refused a value');
+  return apiError;
 }

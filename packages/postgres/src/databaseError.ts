@@ -1,3 +1,5 @@
+import { ApiError } from '@taller/telemetry';
+
 /**
  * What to log of a database error: pg attaches the whole client (connection parameters, type
  * tables) to some errors, which would bury the message in kilobytes of JSON.
@@ -56,4 +58,30 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
 /** True when the call may succeed if retried later: see {@link classifyDatabaseError}. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   return classifyDatabaseError(error) === 'unavailable';
+}
+
+/**
+ * The answer a JSON API gives for a failed database call, the same in every app: unavailable
+ * is a 503 `database_unavailable` with Retry-After, a refused value a 400 `invalid_value`; a
+ * defect is not the client's business (undefined: the app's 500).
+ */
+export function databaseApiError(error: unknown): ApiError | undefined {
+  switch (classifyDatabaseError(error)) {
+    case 'unavailable':
+      return new ApiError(
+        503,
+        'database_unavailable',
+        'The database is unavailable; retry shortly',
+        {
+          headers: { 'retry-after': '1' },
+          cause: error,
+        },
+      );
+    case 'rejected':
+      return new ApiError(400, 'invalid_value', 'The database refused a value of this request', {
+        cause: error,
+      });
+    case 'defect':
+      return undefined;
+  }
 }

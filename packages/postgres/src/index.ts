@@ -9,6 +9,7 @@ export { registerPoolMetrics } from './poolMetrics.js';
 export {
   databaseError,
   classifyDatabaseError,
+  databaseApiError,
   isDatabaseUnavailable,
   type DatabaseFailure,
 } from './databaseError.js';

@@ -2,7 +2,7 @@
 import { createTestDatabase, type TestDatabase } from '@taller/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyDatabaseError } from '../src/index.js';
+import { classifyDatabaseError, databaseApiError } from '../src/index.js';
 
 let database: TestDatabase;
 
@@ -72,5 +72,20 @@ describe('classifyDatabaseError', () => {
     expect(classifyDatabaseError(await failure('SELECT * FROM no_such_table'))).toBe('defect');
     expect(classifyDatabaseError(new Error('something else'))).toBe('defect');
     expect(classifyDatabaseError('a string')).toBe('defect');
+  });
+});
+
+describe('databaseApiError', () => {
+  it('answers an outage with 503 and Retry-After, a refused value with 400, a defect not at all', async () => {
+    const outage = await failure("SET statement_timeout = '50ms'; SELECT pg_sleep(5)");
+    expect(databaseApiError(outage)).toMatchObject({
+      status: 503,
+      code: 'database_unavailable',
+      headers: { 'retry-after': '1' },
+      cause: outage,
+    });
+    const refused = await failure("SELECT '0000-01-01T00:00:00Z'::timestamptz");
+    expect(databaseApiError(refused)).toMatchObject({ status: 400, code: 'invalid_value' });
+    expect(databaseApiError(await failure('SELECT no_such_column'))).toBeUndefined();
   });
 });

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { classifyDatabaseError } from '@taller/postgres';
-import { ApiError } from '@taller/telemetry';
+import { databaseApiError } from '@taller/postgres';
 import type { Cursor } from './cursor.js';
 import type { CreateTask, TaskStatus } from './taskSchemas.js';
 
@@ -157,20 +156,7 @@ export class TaskRepository {
     try {
       return await this.#pool.query<R>({ name: `tasks-${name}`, text: SQL[name], values });
     } catch (error) {
-      switch (classifyDatabaseError(error)) {
-        case 'unavailable':
-          throw new ApiError(
-            503,
-            'database_unavailable',
-            'The database is unavailable; retry shortly',
-            { headers: { 'retry-after': '1' }, cause: error },
-          );
-        case 'rejected':
-          throw new ApiError(400, 'invalid_value', 'The database refused a value of this request', {
-            cause: error,
-          });
-      }
-      throw error;
+      throw databaseApiError(error) ?? error;
     }
   }
 }
