@@ -3,6 +3,7 @@
 // (x86-64, arm64), so bytes are copied as they are.
 import { ApiError } from '@taller/telemetry';
 import type { TensorSpec } from '../inference/inferenceTasks.js';
+import { valueBounds, type InputLimits } from '../inference/inputLimits.js';
 
 /** A decoded `tensorflow.TensorProto` (proto-loader: enums as names, int64 as numbers). */
 export interface TensorProto {
@@ -11,15 +12,6 @@ export interface TensorProto {
   tensor_content?: Buffer;
   float_val?: number[];
 }
-
-export interface InputLimits {
-  maxInstances: number;
-  /** Inclusive bounds the model declares for every input value. */
-  range?: [number, number] | undefined;
-}
-
-// Finite float32 values only.
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * The instances of an input tensor: DT_FLOAT, shaped `[rows, ...signature dims]`, its values
@@ -91,7 +83,7 @@ function checkShape(tensor: TensorProto, spec: TensorSpec, maxInstances: number)
 }
 
 function checkRange(values: Float32Array, spec: TensorSpec, range?: [number, number]): void {
-  const [min, max] = range ?? [-FLOAT32_MAX, FLOAT32_MAX];
+  const [min, max] = valueBounds(range);
   for (let i = 0; i < values.length; i += 1) {
     const value = values[i]!;
     if (value >= min && value <= max) continue;

@@ -1,4 +1,5 @@
 import type { TensorSpec } from '../inference/inferenceTasks.js';
+import { FLOAT32_MAX, valueBounds, type InputLimits } from '../inference/inputLimits.js';
 import { ApiError } from '@taller/telemetry';
 
 export type RequestFormat = 'row' | 'columnar';
@@ -10,15 +11,6 @@ export interface DecodedPredictRequest {
   /** The instances back to back, as the model's input tensor wants them. */
   input: Float32Array;
 }
-
-export interface InputLimits {
-  maxInstances: number;
-  /** Inclusive bounds the model declares for every input value. */
-  range?: [number, number] | undefined;
-}
-
-// Finite float32 values only: larger magnitudes would become Infinity in the input tensor.
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Reads a TF Serving predict body: `instances` (row format: a list with one tensor, or one
@@ -64,7 +56,7 @@ export function decodePredictRequest(
   const dims = input.shape.slice(1);
   const size = dims.reduce((product, dim) => product * dim, 1);
   const values = new Float32Array(tensor.length * size);
-  const [min, max] = limits.range ?? [-FLOAT32_MAX, FLOAT32_MAX];
+  const [min, max] = valueBounds(limits.range);
   const fill = new TensorFill(values, dims, min, max);
   for (let i = 0; i < tensor.length; i += 1) {
     let instance: unknown = tensor[i];
@@ -84,7 +76,7 @@ export function decodeInstance(
   const dims = input.shape.slice(1);
   const size = dims.reduce((product, dim) => product * dim, 1);
   const values = new Float32Array(size);
-  const [min, max] = range ?? [-FLOAT32_MAX, FLOAT32_MAX];
+  const [min, max] = valueBounds(range);
   const flat = Array.isArray(body) && body.length === size && dims.length > 1;
   new TensorFill(values, flat ? [size] : dims, min, max).instance(body, 'body');
   return values;
