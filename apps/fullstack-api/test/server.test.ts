@@ -9,7 +9,7 @@ import {
   type AppProcess,
   type TestDatabase,
 } from '@taller/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { call, type TaskJson } from './support/http.js';
 import { migratedDatabase } from './support/testApp.js';
 
@@ -39,6 +39,7 @@ describe('the server process', () => {
       REDIS_PREFIX: `${uniqueName('server')}:`,
       SHUTDOWN_DRAIN_DELAY_MS: '1000',
     });
+    onTestFailed(() => console.log(server.tail(12)));
     const port = Number(new URL(server.url).port);
     expect(await logLine(server, 'listening')).toMatchObject({ port });
     const url = server.url;

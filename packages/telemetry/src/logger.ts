@@ -43,5 +43,8 @@ export function createLogger({
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Synchronous stdout: a line is out when the call returns. pino's default buffers and writes
+  // asynchronously, and a process ending on process.exit could lose its last lines that way
+  // (a shutdown's "shutdown complete", seen under load).
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
