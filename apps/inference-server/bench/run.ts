@@ -88,6 +88,50 @@ async function limit(batchSize: number): Promise<Sample> {
   };
 }
 
+/** What one load run measured on the client's side. */
+interface LoadResult {
+  /** Requests (or calls) answered successfully. */
+  answered: number;
+  p50: number | undefined;
+  p99: number | undefined;
+  errors: number;
+}
+
+/**
+ * Runs `load` for SECONDS against a warm server and turns the server's threads' CPU, its batch
+ * metrics and this process's CPU into the per-prediction columns.
+ */
+async function measured(
+  server: ServerProcess,
+  instances: number,
+  load: () => Promise<LoadResult>,
+): Promise<Sample> {
+  const cpuBefore = threadCpu(server.child.pid!);
+  const batchesBefore = await batches(server);
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await load();
+  const elapsed = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const batchesAfter = await batches(server);
+  const cpuAfter = threadCpu(server.child.pid!);
+  const predictions = batchesAfter.instances - batchesBefore.instances;
+  const perPrediction = (kind: keyof typeof cpuAfter) =>
+    ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
+  return {
+    predictionsPerSecond: (result.answered * instances) / elapsed,
+    p50: result.p50,
+    p99: result.p99,
+    meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
+    threadsBusy: (batchesAfter.seconds - batchesBefore.seconds) / (elapsed * THREADS),
+    mainUs: perPrediction('main'),
+    inferenceUs: perPrediction('inference'),
+    otherUs: perPrediction('other'),
+    clientUs: (client.user + client.system) / predictions,
+    errors: result.errors,
+  };
+}
+
 async function http(server: ServerProcess, { instances, body } = one): Promise<Sample> {
   const options = {
     url: `${server.url}/v1/models/mnist:predict`,
@@ -97,28 +141,15 @@ async function http(server: ServerProcess, { instances, body } = one): Promise<S
     connections: CONNECTIONS,
   };
   await autocannon({ ...options, duration: 2 }); // warm-up: connections, JIT, batch sizes
-  const cpuBefore = threadCpu(server.child.pid!);
-  const batchesBefore = await batches(server);
-  const clientBefore = process.cpuUsage();
-  const result = await autocannon({ ...options, duration: SECONDS });
-  const client = process.cpuUsage(clientBefore);
-  const batchesAfter = await batches(server);
-  const cpuAfter = threadCpu(server.child.pid!);
-  const predictions = batchesAfter.instances - batchesBefore.instances;
-  const perPrediction = (kind: keyof typeof cpuAfter) =>
-    ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
-  return {
-    predictionsPerSecond: (result['2xx'] * instances) / SECONDS,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
-    threadsBusy: (batchesAfter.seconds - batchesBefore.seconds) / (SECONDS * THREADS),
-    mainUs: perPrediction('main'),
-    inferenceUs: perPrediction('inference'),
-    otherUs: perPrediction('other'),
-    clientUs: (client.user + client.system) / predictions,
-    errors: result.errors + result.non2xx,
-  };
+  return measured(server, instances, async () => {
+    const result = await autocannon({ ...options, duration: SECONDS });
+    return {
+      answered: result['2xx'],
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors + result.non2xx,
+    };
+  });
 }
 
 /**
@@ -172,31 +203,11 @@ async function grpc(server: ServerProcess, inFlight: number, instances = 1): Pro
   try {
     await run(2); // warm-up: connections, JIT, batch sizes
     await sleep(100);
-    const cpuBefore = threadCpu(server.child.pid!);
-    const batchesBefore = await batches(server);
-    const clientBefore = process.cpuUsage();
-    const started = performance.now();
-    const { latencies, errors } = await run(SECONDS);
-    const elapsed = (performance.now() - started) / 1000;
-    const client = process.cpuUsage(clientBefore);
-    const batchesAfter = await batches(server);
-    const cpuAfter = threadCpu(server.child.pid!);
-    const predictions = batchesAfter.instances - batchesBefore.instances;
-    const perPrediction = (kind: keyof typeof cpuAfter) =>
-      ((cpuAfter[kind] - cpuBefore[kind]) * 1e6) / predictions;
-    const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))];
-    return {
-      predictionsPerSecond: (latencies.length * instances) / elapsed,
-      p50: at(0.5),
-      p99: at(0.99),
-      meanBatch: predictions / (batchesAfter.calls - batchesBefore.calls),
-      threadsBusy: (batchesAfter.seconds - batchesBefore.seconds) / (elapsed * THREADS),
-      mainUs: perPrediction('main'),
-      inferenceUs: perPrediction('inference'),
-      otherUs: perPrediction('other'),
-      clientUs: (client.user + client.system) / predictions,
-      errors,
-    };
+    return await measured(server, instances, async () => {
+      const { latencies, errors } = await run(SECONDS);
+      const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))];
+      return { answered: latencies.length, p50: at(0.5), p99: at(0.99), errors };
+    });
   } finally {
     for (const client of clients) client.close();
   }
