@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import { fastifyApp, type Health } from '@taller/health';
+import type { Health } from '@taller/health';
+import { fastifyApp } from '@taller/health/fastify';
 import { databaseApiError, databaseError } from '@taller/postgres';
 import type { ApiError, Logger, Metrics } from '@taller/telemetry';
 import type { FastifyInstance } from 'fastify';

@@ -1,4 +1,5 @@
-import { Health, listenApp, type StartApp } from '@taller/health';
+import { Health, type StartApp } from '@taller/health';
+import { listenApp } from '@taller/health/fastify';
 import { openConsumerConnection, QueueConsumer } from '@taller/messaging';
 import { createPool, registerPoolMetrics } from '@taller/postgres';
 import { buildInfo, createMetrics, type Logger, type Metrics } from '@taller/telemetry';

@@ -1,4 +1,5 @@
-import { fastifyApp, Health, listenApp, type StartApp } from '@taller/health';
+import { Health, type StartApp } from '@taller/health';
+import { fastifyApp, listenApp } from '@taller/health/fastify';
 import { openConsumerConnection, QueueConsumer } from '@taller/messaging';
 import { buildInfo, createMetrics, type Logger, type Metrics } from '@taller/telemetry';
 import { declareTopology, retryDelays, type WorkerTopology } from './broker/topology.js';

@@ -1,3 +1,5 @@
+// A subpath of its own (`@taller/health/fastify`): it loads Fastify, which an Express app's image
+// does not have.
 import {
   fastifyApiErrors,
   fastifyLoggerOptions,

@@ -8,7 +8,6 @@ export {
 } from './health.js';
 export { expressHealthRoutes } from './express.js';
 export { fastifyHealthRoutes } from './fastify.js';
-export { fastifyApp, listenApp, type FastifyAppOptions, type ListenOptions } from './fastifyApp.js';
 export { gracefulShutdown, type ShutdownOptions, type Shutdown } from './shutdown.js';
 export { closeApp, urlOf, type Resource, type RunningApp, type StartApp } from './runningApp.js';
 export { runServer, type ProcessSettings, type RunServerOptions } from './runServer.js';
