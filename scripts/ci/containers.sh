@@ -24,6 +24,13 @@ if ! podman run --rm --pull=never localhost/taller-debian:bookworm true 2>/dev/n
   exit 1
 fi
 
+# Each build leaves the layers it replaced behind; a machine that runs this lane again and again
+# fills its disk with them (the cluster lane then failed with "no space left on device"). They go
+# when less than 20 GB is left; otherwise they stay as the build cache.
+if [ "$(df --output=avail -k "$TALLER_PODMAN_DIR" | tail -1)" -lt $((20 * 1024 * 1024)) ]; then
+  log "less than 20 GB free: removing the image layers no tag uses"
+  podman image prune -f >/dev/null
+fi
 bash scripts/ci/base-images.sh
 log "building the PostgreSQL, Redis and RabbitMQ stand-ins"
 for service in postgres redis rabbitmq; do
