@@ -1,7 +1,8 @@
 // The app: the inference threads, the model catalog, the HTTP and gRPC servers. It listens at
 // once (liveness and startup probes answer) and turns ready only when every model is loaded and
 // warm in every thread, which goes on after startApp returns.
-import { Health, limitServer, urlOf, type Resource, type RunningApp } from '@taller/health';
+import { closeApp, Health, type RunningApp } from '@taller/health';
+import { listenApp } from '@taller/health/fastify';
 import { buildInfo, createMetrics, type Logger } from '@taller/telemetry';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
@@ -31,8 +32,6 @@ export async function startApp(
     logger,
   );
   const app = await buildApp({ config, logger, metrics, health, predictor });
-  limitServer(app.server, config);
-  await app.listen({ port: config.PORT, host: config.HOST });
   const grpcServer = await startGrpcServer({
     host: config.HOST,
     port: config.GRPC_PORT,
@@ -43,20 +42,22 @@ export async function startApp(
     logger,
   });
   logger.info({ grpcPort: grpcServer.port }, 'grpc listening');
-  // Closed after the HTTP server, last first: the gRPC calls in flight, model polling, every
-  // accepted request, then the threads.
-  const resources: Resource[] = [
-    { name: 'inference threads', close: () => pool.close() },
-    { name: 'accepted predictions', close: () => batcher.close() },
-    { name: 'model polling', close: () => catalog.close() },
-    { name: 'grpc server', close: () => grpcServer.close() },
-  ];
-
+  const running = await listenApp(app, {
+    settings: config,
+    health,
+    // Closed after the HTTP server, last first: the gRPC calls in flight, model polling, every
+    // accepted request, then the threads.
+    resources: [
+      { name: 'inference threads', close: () => pool.close() },
+      { name: 'accepted predictions', close: () => batcher.close() },
+      { name: 'model polling', close: () => catalog.close() },
+      { name: 'grpc server', close: () => grpcServer.close() },
+    ],
+  });
   try {
     await startBackend(pool, inferenceMetrics, logger);
   } catch (error) {
-    await app.close();
-    for (const resource of resources.toReversed()) await resource.close();
+    await closeApp(running);
     throw error;
   }
   // In the background: probes answer meanwhile. A failure leaves the app not ready (the
@@ -64,13 +65,7 @@ export async function startApp(
   loadModels(catalog, health, logger).catch((error: unknown) =>
     logger.error({ err: error }, 'models could not be loaded; not ready'),
   );
-  return {
-    server: app.server,
-    url: urlOf(app.server),
-    health,
-    resources,
-    grpcPort: grpcServer.port,
-  };
+  return { ...running, grpcPort: grpcServer.port };
 }
 
 /** The inference parts, nothing started yet: threads, batcher, catalog, probes, metrics. */
