@@ -1,4 +1,4 @@
-// `npm run bench -w apps/fullstack-api`: the API's hot paths against two baselines in one run.
+// `npm run bench -w apps/fullstack-api`: the API's hot paths against their baselines in one run.
 // Each server runs alone on CPU 1, the load generator (this process) on CPU 0; every case runs
 // several times, interleaved, and the medians are reported. About two and a half minutes.
 import { randomUUID } from 'node:crypto';
@@ -21,12 +21,12 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SEED_TASKS = 5000;
 const LOAD_CPU = 0;
 const SERVER_CPU = 1;
-// BENCH_CASES=cached,list runs the baselines and only the cases whose names contain one of those words.
+// BENCH_CASES=cached,post runs the baselines and only the cases whose names contain one of those words.
 const ONLY = process.env.BENCH_CASES?.split(',').map((word) => word.trim().toLowerCase());
 
 interface Case {
   name: string;
-  server: 'app' | 'express' | 'node';
+  server: 'app' | 'express' | 'floor' | 'node';
   request: () => autocannon.Options;
 }
 
@@ -65,6 +65,7 @@ try {
       SHUTDOWN_DRAIN_DELAY_MS: '0',
     },
     logFile,
+    '/readyz',
   );
   const express = await startServer(
     'express',
@@ -74,6 +75,15 @@ try {
     {},
     logFile,
   );
+  const floor = await startServer(
+    'floor',
+    'bench/expressFloor.ts',
+    await freePort(),
+    SERVER_CPU,
+    { DATABASE_URL: database.url, REDIS_URL: redis.url },
+    logFile,
+    '/redis',
+  );
   const node = await startServer(
     'node',
     'bench/nodeHello.ts',
@@ -82,8 +92,8 @@ try {
     {},
     logFile,
   );
-  servers.push(app, express, node);
-  const byName = { app, express, node };
+  servers.push(app, express, floor, node);
+  const byName = { app, express, floor, node };
 
   const allCases: Case[] = [
     {
@@ -97,6 +107,16 @@ try {
       request: () => ({ url: `${express.url}/hello` }),
     },
     {
+      name: 'Express + one Redis GET (baseline)',
+      server: 'floor',
+      request: () => ({ url: `${floor.url}/redis` }),
+    },
+    {
+      name: 'Express + one page query (baseline)',
+      server: 'floor',
+      request: () => randomPage(floor.url, '/page', seeded),
+    },
+    {
       name: 'GET /api/tasks/:id (cached)',
       server: 'app',
       request: () => ({ url: `${app.url}/api/tasks/${seeded.someId}` }),
@@ -104,24 +124,7 @@ try {
     {
       name: 'GET /api/tasks?limit=20 (uncached)',
       server: 'app',
-      // A random cursor per request: every page is a cache miss, read from PostgreSQL.
-      request: () => ({
-        url: app.url,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (request) => {
-              const createdAt = new Date(
-                seeded.oldest + Math.random() * (seeded.newest - seeded.oldest),
-              ).toISOString();
-              return {
-                ...request,
-                path: `/api/tasks?limit=20&cursor=${encodeCursor({ createdAt, id: randomUUID() })}`,
-              };
-            },
-          },
-        ],
-      }),
+      request: () => randomPage(app.url, '/api/tasks', seeded),
     },
     {
       name: 'POST /api/tasks',
@@ -243,6 +246,22 @@ function report(cases: Case[], samples: Map<string, Sample[]>): void {
   }
   if ([...summary.values()].some((s) => s.bad > 0))
     console.log('warning: some requests failed (non-2xx/errors column)');
+}
+
+/** A page at a random position per request: every page is a cache miss, read from PostgreSQL. */
+function randomPage(
+  url: string,
+  path: string,
+  seeded: { oldest: number; newest: number },
+): autocannon.Options {
+  const setupRequest = (request: autocannon.Request) => {
+    const createdAt = new Date(
+      seeded.oldest + Math.random() * (seeded.newest - seeded.oldest),
+    ).toISOString();
+    const cursor = encodeCursor({ createdAt, id: randomUUID() });
+    return { ...request, path: `${path}?limit=20&cursor=${cursor}` };
+  };
+  return { url, requests: [{ method: 'GET', setupRequest }] };
 }
 
 /** Tasks spread over the last day, and what the cases need to know about them. */

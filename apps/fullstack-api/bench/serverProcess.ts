@@ -32,6 +32,7 @@ export async function startServer(
   cpu: number,
   env: Record<string, string>,
   logFile: string,
+  readyPath = '/hello',
 ): Promise<ServerProcess> {
   const command = [process.execPath, '--import', 'tsx', '--conditions=@taller/source', script];
   // Logs go to a file, as a container runtime's do, not to a pipe this process would have to drain.
@@ -52,7 +53,7 @@ export async function startServer(
     if (child.exitCode !== null)
       throw new Error(`${name} exited with ${child.exitCode}; see ${logFile}`);
     try {
-      const response = await fetch(`${url}${name === 'app' ? '/readyz' : '/hello'}`);
+      const response = await fetch(`${url}${readyPath}`);
       if (response.ok) break;
     } catch {
       // not listening yet
