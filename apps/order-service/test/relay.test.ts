@@ -355,3 +355,44 @@ describe('outbox relay and a broker that does not confirm', () => {
     });
   });
 });
+
+describe('outbox relay that stalls holding its claim', () => {
+  it('loses the claim when the server ends its idle session: another relay publishes the rows', async () => {
+    const broker = await connectBroker();
+    await waitFor(
+      'an empty outbox',
+      async () => (await relayFor(broker).relay.relayBatch()) === 'empty',
+    );
+    const tap = await tapExchange(names.exchange, ['order.created']);
+    taps.push(tap);
+    const ids = await createOrders(4);
+    const held = withholdConfirms(broker.publisher!, () => true);
+    const { relay } = relayFor(broker, { channel: () => held, confirmTimeoutMs: 200 });
+    const batch = relay.relayBatch();
+    await waitFor('the rows claimed', async () => (await advisoryLocks()) === 4, {
+      timeoutMs: 2000,
+    });
+
+    // The process stalls (a long pause, a throttled CPU): none of its timers can fire, so its own
+    // confirm timeout cannot end the wait. The server ends the idle session 5.2 s in.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6000);
+
+    await expect(batch).rejects.toMatchObject({ code: '57P05' }); // idle_session_timeout
+    expect(await advisoryLocks()).toBe(0);
+    const { relay: other } = relayFor(broker);
+    expect(await other.relayBatch()).toBe('partial');
+    expect(await unsent()).toBe(0);
+    // At least once: the broker took the stalled relay's four (only their confirms were held).
+    await waitFor('the four published twice', () => tap.messages.length >= 8);
+    expect(tap.bodies().map((body) => body.orderId)).toEqual([...ids, ...ids]);
+  }, 20_000);
+});
+
+async function advisoryLocks(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_locks
+     WHERE locktype = 'advisory' AND granted
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  return rows[0]!.n;
+}
