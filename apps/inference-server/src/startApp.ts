@@ -112,19 +112,18 @@ async function startBackend(pool: InferencePool, metrics: InferenceMetrics, logg
 /** Loads what is on disk, then marks the app started once every model has a version. */
 async function loadModels(catalog: ModelCatalog, health: Health, logger: Logger): Promise<void> {
   await catalog.start();
-  const { ready, problem, models } = catalog.readiness();
-  if (ready) {
+  const markReady = () => {
     health.markStarted();
-    logger.info({ models }, 'models loaded and warm: ready');
-    return;
-  }
+    logger.info({ models: catalog.readiness().models }, 'models loaded and warm: ready');
+  };
+  const { ready, problem, models } = catalog.readiness();
+  if (ready) return markReady();
   logger.error({ problem, models }, 'not ready: waiting for model versions to appear');
   // Keep polling; the first time every model has a version, the pod starts.
   const wait = setInterval(() => {
     if (!catalog.readiness().ready) return;
     clearInterval(wait);
-    health.markStarted();
-    logger.info({ models: catalog.readiness().models }, 'models loaded and warm: ready');
+    markReady();
   }, 500);
   wait.unref();
 }
