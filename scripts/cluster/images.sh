@@ -44,31 +44,6 @@ ensure_pause_image() {
   log "pause image: $PAUSE_IMAGE imported"
 }
 
-# CoreDNS built from source (build.sh), packed the same way.
-ensure_coredns_image() {
-  local root tar="$RUN/images/coredns.tar"
-  root="$(mktemp -d)"
-  install -m 0755 "$COREDNS_BIN/coredns" "$root/coredns"
-  mkdir -p "$root/etc/coredns" "$RUN/images"
-  docker_archive "$COREDNS_IMAGE" "$root" '["/coredns"]' null "65532:65532" "$tar"
-  rm -rf "$root"
-  import_tar coredns "$tar"
-  log "coredns image: $COREDNS_IMAGE imported"
-}
-
-# metrics-server built from source (build.sh), packed the same way.
-ensure_metrics_server_image() {
-  local root tar="$RUN/images/metrics-server.tar"
-  root="$(mktemp -d)"
-  install -m 0755 "$METRICS_SERVER_BIN/metrics-server" "$root/metrics-server"
-  mkdir -p "$root/tmp" "$RUN/images"
-  chmod 1777 "$root/tmp"
-  docker_archive "$METRICS_SERVER_IMAGE" "$root" '["/metrics-server"]' null "65534:65534" "$tar"
-  rm -rf "$root"
-  import_tar metrics-server "$tar"
-  log "metrics-server image: $METRICS_SERVER_IMAGE imported"
-}
-
 # A small toolbox image (Debian's static busybox: nslookup, nc, httpd) for proofs
 # from inside the cluster.
 ensure_toolbox_image() {
@@ -100,7 +75,8 @@ import_podman_images() {
 }
 
 # ensure_binary_image <ref> <user> <binary...>: static binaries in /bin (the
-# first is the entrypoint) and a world-writable /tmp; for the add-ons.
+# first is the entrypoint) and a world-writable /tmp; for what build.sh builds
+# (CoreDNS, metrics-server, the add-ons).
 ensure_binary_image() {
   local ref="$1" user="$2" root name tar
   shift 2

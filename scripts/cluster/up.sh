@@ -115,8 +115,8 @@ start_scheduler
 log "node"
 start_containerd
 ensure_pause_image
-ensure_coredns_image
-ensure_metrics_server_image
+ensure_binary_image "$COREDNS_IMAGE" 65532:65532 "$COREDNS_BIN/coredns"
+ensure_binary_image "$METRICS_SERVER_IMAGE" 65534:65534 "$METRICS_SERVER_BIN/metrics-server"
 ensure_toolbox_image
 if [[ ${#podman_images[@]} -gt 0 ]]; then import_podman_images "${podman_images[@]}"; fi
 start_kubelet
