@@ -137,6 +137,12 @@ proof smoke smoke.mjs EXPECT_VERSION=ci FULLSTACK_URL=http://fullstack-api:3000 
   INFERENCE_URL=http://inference-server:3003
 proof_result smoke 180
 
+log "gRPC: TF Serving's Predict through the inference-server Service's port 8500 (kubectl port-forward)"
+k port-forward -n $NS service/inference-server 18500:8500 >/dev/null &
+forward=$!
+GRPC_ADDRESS=127.0.0.1:18500 node scripts/ci/grpcSmoke.mjs || { kill $forward; false; }
+kill $forward
+
 log "add-ons: Ingress over TLS, Prometheus and the custom metrics API, NetworkPolicies enforced"
 bash scripts/cluster/addons-check.sh
 

@@ -129,4 +129,5 @@ done
 
 log "smoke test over the published ports"
 EXPECT_VERSION=$TALLER_TAG node scripts/ci/smoke.mjs
+node scripts/ci/grpcSmoke.mjs
 log "passed"
