@@ -88,6 +88,18 @@ async function createOrders(count: number): Promise<string[]> {
   return ids;
 }
 
+/** A broker connection, the outbox relayed until empty, and a tap on what is published next. */
+async function emptiedOutbox() {
+  const broker = await connectBroker();
+  await waitFor(
+    'an empty outbox',
+    async () => (await relayFor(broker).relay.relayBatch()) === 'empty',
+  );
+  const tap = await tapExchange(names.exchange, ['order.created']);
+  taps.push(tap);
+  return { broker, tap };
+}
+
 async function unsent(): Promise<number> {
   const { rows } = await db.pool.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL',
@@ -271,13 +283,7 @@ describe('outbox relay', () => {
 
 describe('outbox relay and a crash', () => {
   it('marks each row sent as its confirm arrives: a crash repeats only the rows still unconfirmed', async () => {
-    const broker = await connectBroker();
-    await waitFor(
-      'an empty outbox',
-      async () => (await relayFor(broker).relay.relayBatch()) === 'empty',
-    );
-    const tap = await tapExchange(names.exchange, ['order.created']);
-    taps.push(tap);
+    const { broker, tap } = await emptiedOutbox();
     const ids = await createOrders(10);
 
     // The broker takes all ten, but the confirms of the last three never arrive.
@@ -358,13 +364,7 @@ describe('outbox relay and a broker that does not confirm', () => {
 
 describe('outbox relay that stalls holding its claim', () => {
   it('loses the claim when the server ends its idle session: another relay publishes the rows', async () => {
-    const broker = await connectBroker();
-    await waitFor(
-      'an empty outbox',
-      async () => (await relayFor(broker).relay.relayBatch()) === 'empty',
-    );
-    const tap = await tapExchange(names.exchange, ['order.created']);
-    taps.push(tap);
+    const { broker, tap } = await emptiedOutbox();
     const ids = await createOrders(4);
     const held = withholdConfirms(broker.publisher!, () => true);
     const { relay } = relayFor(broker, { channel: () => held, confirmTimeoutMs: 200 });
