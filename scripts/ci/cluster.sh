@@ -231,7 +231,9 @@ log "LOG_LEVEL $installed -> $upgraded -> $rolled_back; fullstack-api's rollout 
   [ "$second" -gt "$first" ] && [ "$third" -gt "$second" ]
 
 log "the raw manifests: helm uninstall, then kubectl apply -k of the dev overlay (scripts/cluster/overlays/dev)"
-helm uninstall taller -n $NS --wait --timeout 5m
+# The namespace's deletion waits for everything in it: pods end their grace periods alongside the
+# release's other objects rather than before them.
+helm uninstall taller -n $NS
 k delete namespace $NS --timeout=5m
 apply_started=$SECONDS
 k apply -k scripts/cluster/overlays/dev
