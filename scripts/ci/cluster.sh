@@ -140,7 +140,7 @@ proof_result smoke 180
 log "gRPC: TF Serving's Predict through the inference-server Service's port 8500 (kubectl port-forward)"
 k port-forward -n $NS service/inference-server 18500:8500 >/dev/null &
 forward=$!
-GRPC_ADDRESS=127.0.0.1:18500 node scripts/ci/grpcSmoke.mjs || { kill $forward; false; }
+GRPC_ADDRESS=127.0.0.1:18500 npx tsx --conditions=@taller/source scripts/ci/grpcSmoke.ts || { kill $forward; false; }
 kill $forward
 
 log "add-ons: Ingress over TLS, Prometheus and the custom metrics API, NetworkPolicies enforced"

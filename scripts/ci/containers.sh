@@ -129,5 +129,5 @@ done
 
 log "smoke test over the published ports"
 EXPECT_VERSION=$TALLER_TAG node scripts/ci/smoke.mjs
-node scripts/ci/grpcSmoke.mjs
+npx tsx --conditions=@taller/source scripts/ci/grpcSmoke.ts
 log "passed"
